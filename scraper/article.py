@@ -1,0 +1,87 @@
+"""Value objects that flow through the pipeline: a fetched or saved :class:`Page`
+and the cleaned :class:`Article` with what was removed from it and why."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """One piece of the page that was removed, and who removed it.
+
+    ``by`` names the source: ``rule:<file stem>`` for a site or generic rule,
+    ``detector:<name>`` for a generic detector. ``what`` is the selector,
+    pattern or heuristic that matched; ``text`` a short excerpt of what went.
+    ``kind`` is ``element`` (a DOM node before extraction) or ``line`` (a text
+    line after extraction).
+    """
+
+    by: str
+    what: str
+    text: str
+    kind: str = "element"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Raw HTML as fetched or read from disk, before decoding."""
+
+    url: str | None
+    body: bytes
+    final_url: str | None = None
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The clean body text of one article with its metadata.
+
+    Dates are ISO 8601 strings (``YYYY-MM-DD`` or a full timestamp) as the page
+    gives them; ``text`` has one paragraph per line, blank-line separated.
+    """
+
+    text: str
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    modified: str | None = None
+    sitename: str | None = None
+    language: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    url: str | None = None
+    canonical_url: str | None = None
+    image: str | None = None
+    word_count: int = 0
+    text_sha256: str = ""
+    source_sha256: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+    removed: tuple[Removal, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: tuples become lists, removals become dicts."""
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, tuple):
+                out[key] = list(value)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        """Inverse of :meth:`to_dict`; unknown keys are an error, not ignored."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown Article fields: {', '.join(sorted(unknown))}")
+        values = dict(data)
+        for key in ("authors", "tags", "warnings"):
+            if key in values:
+                values[key] = tuple(values[key])
+        if "removed" in values:
+            values["removed"] = tuple(Removal(**r) for r in values["removed"])
+        return cls(**values)
