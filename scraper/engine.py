@@ -1,49 +1,152 @@
-"""Page → Article: the one function every way in (library, CLI, crawler) goes through."""
+"""Page → Article: the one function every way in (library, CLI, crawler) goes through.
+
+decode → parse (selectolax) → metadata → rules for the host → drop noise, strip, detect
+boilerplate → extract main text (trafilatura) → filter lines → Article.
+Pure: no disk writes, no network, no global state beyond caches; safe in many processes.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
-import trafilatura
+from selectolax.lexbor import LexborHTMLParser
 
 from .article import Article
+from .boilerplate import Pruner, link_text_chars, remove_boilerplate, text_of
+from .decode import decode_html
 from .errors import InputError, NoArticleError
+from .extract import extract_text
+try:
+    from .metadata import Metadata, extract_metadata
+except ImportError:  # TEMPORARY until scraper/metadata.py lands (helper in progress)
+    from ._metadata_shim import Metadata, extract_metadata  # type: ignore[assignment]
+from .prune import apply_strip, drop_noise, extraction_html
+from .rules import RuleBook, resolve_rules
+from .textfilter import filter_lines
+
+_WORD = re.compile(r"\w+")
+# Less body text than this (in letters, so that Chinese and Japanese count fairly) is no article:
+# a stub, an error page, a login wall.
+MIN_ARTICLE_CHARS = 150
+# A page whose text is mostly link text, which does not call itself an article and whose
+# extracted text is short or made of headline-length lines, is an index page.
+_INDEX_LINK_DENSITY = 0.55
+_INDEX_MAX_CHARS = 1500
+_INDEX_MAX_LINE_CHARS = 90
+_ARTICLE_TYPES = re.compile(r"article|posting|report|blog|news", re.IGNORECASE)
 
 
 def _versions() -> dict[str, str]:
-    out = {}
+    found = {}
     for dist in ("scraper", "trafilatura", "selectolax"):
         try:
-            out[dist] = version(dist)
+            found[dist] = version(dist)
         except PackageNotFoundError:
-            out[dist] = "unknown"
-    return out
+            found[dist] = "unknown"
+    return found
 
 
 VERSIONS = _versions()
-_WORD = re.compile(r"\w+")
+
+RulesArg = RuleBook | str | Path | Sequence[str | Path] | None
 
 
-def clean(html: str | bytes, url: str | None = None, *, rules: object = None) -> Article:
-    """Return the clean article of one page (provisional minimal version)."""
+def _to_text(html: str | bytes) -> tuple[str, bytes]:
     if isinstance(html, bytes):
-        raw = html
-        text_html = html.decode("utf-8", errors="replace")
-    elif isinstance(html, str):
-        raw = html.encode("utf-8")
-        text_html = html
-    else:
-        raise InputError(f"html must be str or bytes, not {type(html).__name__}")
-    text = trafilatura.extract(text_html, url=url, include_comments=False) or ""
-    if not text.strip():
+        return decode_html(html)[0], html
+    if isinstance(html, str):
+        return html, html.encode("utf-8", errors="surrogatepass")
+    raise InputError(f"html must be str or bytes, not {type(html).__name__}")
+
+
+def _letters(text: str) -> int:
+    return sum(1 for char in text if char.isalnum())
+
+
+def _is_index_page(meta: Metadata, link_density: float, lines: list[str]) -> bool:
+    if meta.page_type and _ARTICLE_TYPES.search(meta.page_type):
+        return False
+    if link_density < _INDEX_LINK_DENSITY:
+        return False
+    chars = sum(len(line) for line in lines)
+    return chars < _INDEX_MAX_CHARS or chars / max(len(lines), 1) < _INDEX_MAX_LINE_CHARS
+
+
+def clean(html: str | bytes, url: str | None = None, *, rules: RulesArg = None) -> Article:
+    """Return the clean article of one page.
+
+    ``html`` is the page as ``str`` or raw ``bytes`` (decoded from BOM, ``<meta charset>``,
+    else detected). ``url`` selects the site rule; without it the page's canonical URL is used.
+    ``rules`` is a :class:`~scraper.rules.RuleBook`, or extra rule folders (a path or a list)
+    layered on the shipped rules and ``$SCRAPER_RULES_DIR``; ``None`` means those two only.
+
+    Raises :class:`NoArticleError` when the page holds no article (with ``.reason``),
+    :class:`InputError` for input that is not a page, :class:`RuleError` for bad rule files.
+    """
+    text_html, raw = _to_text(html)
+    book = resolve_rules(rules)
+    tree = LexborHTMLParser(text_html)
+    if tree.body is None or not text_html.strip():
+        raise NoArticleError("the page is empty", reason="empty")
+
+    meta = extract_metadata(tree, url)
+    rule_url = url or meta.canonical_url
+    applicable = book.for_url(rule_url)
+
+    drop_noise(tree)
+    body = tree.body
+    page_text = text_of(body)
+    if not page_text:
+        raise NoArticleError("the page has no text", reason="empty")
+    link_density = link_text_chars(body) / len(page_text)
+
+    pruner = Pruner(body)
+    apply_strip(pruner, applicable)
+    remove_boilerplate(pruner)
+    document, body_selector = extraction_html(tree, applicable)
+    extracted, xpath_removals = extract_text(document, rule_url, applicable)
+    lines, line_removals = filter_lines(extracted, applicable, header_lines=(meta.title, meta.description))
+
+    warnings: list[str] = []
+    if body_selector is None and any(rule.body for rule in applicable):
+        warnings.append("the site rule's body selectors matched nothing; fell back to detection")
+    text = "\n\n".join(lines)
+    if _letters(text) < MIN_ARTICLE_CHARS and meta.json_ld_body and len(meta.json_ld_body) > len(text):
+        text = meta.json_ld_body.strip()
+        lines = text.splitlines()
+        warnings.append("the page body held almost no text; used the JSON-LD articleBody")
+    if _is_index_page(meta, link_density, lines):
+        raise NoArticleError(
+            f"looks like an index page, not an article ({link_density:.0%} of its text is links)",
+            reason="index-page",
+        )
+    letters = _letters(text)
+    if letters == 0:
         raise NoArticleError("no article text found on the page", reason="empty")
+    if letters < MIN_ARTICLE_CHARS:
+        raise NoArticleError(f"only {letters} letters of body text: not an article", reason="too-short")
+
     return Article(
         text=text,
-        url=url,
+        title=meta.title,
+        authors=meta.authors,
+        published=meta.published,
+        modified=meta.modified,
+        sitename=meta.sitename,
+        language=meta.language,
+        description=meta.description,
+        tags=meta.tags,
+        url=url or meta.canonical_url,
+        canonical_url=meta.canonical_url,
+        image=meta.image,
         word_count=len(_WORD.findall(text)),
-        text_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source_sha256=hashlib.sha256(raw).hexdigest(),
         versions=dict(VERSIONS),
+        removed=(*pruner.removals, *xpath_removals, *line_removals),
+        warnings=tuple(warnings),
     )

@@ -1,0 +1,268 @@
+"""Generic boilerplate detectors: find promos, related lists and share bars by structure and text.
+
+They work with no site rule and without trusting class names (which are often generated,
+``css-1x2y3z``): a sign-up promo is the small block around an e-mail field or a "Sign up"
+button; a related-stories list is a link-dense list of headline links or a grid of repeated
+cards; a share bar is the small block around links to share endpoints. Every detector climbs
+from a precise seed to the largest *small* block around it, and never past a paragraph of
+prose or a container that holds much of the page's text, so article text is not taken along.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborNode
+
+from .article import Removal
+from .patterns import (
+    AUTHOR_BIO_TEXT,
+    AUTHOR_LINK_SELECTOR,
+    COOKIE_TEXT,
+    CTA_BUTTON,
+    CTA_TEXT,
+    FORM_FIELD_SELECTOR,
+    RELATED_HEADING,
+    SHARE_LINK_SELECTOR,
+)
+
+# Containers a climb never removes: the document and the article's own wrappers.
+_STOP_TAGS = frozenset({"html", "body", "main", "article"})
+# A paragraph this long that is not itself a call to action is prose: a climb stops below it.
+_PROSE_CHARS = 150
+# No single removal may take more than this share of the page's text.
+_MAX_SHARE = 0.5
+_CTA_BLOCK_CHARS = 700
+_BUTTON_BLOCK_CHARS = 400
+_SHARE_BLOCK_CHARS = 160
+_COOKIE_BLOCK_CHARS = 900
+_BIO_BLOCK_CHARS = 800
+_LIST_MIN_ITEMS = 3
+_LIST_LINK_DENSITY = 0.7
+_LIST_MIN_LINK_WORDS = 3.0
+_CARD_LINK_DENSITY = 0.5
+_CARD_SHARE = 0.7
+_SNIPPET_CHARS = 100
+# Elements whose own text mentions cookies (Lexbor matches this in C, no Python loop).
+_COOKIE_SEED = '*:lexbor-contains("cookie" i)'
+
+
+def text_of(node: LexborNode) -> str:
+    """All text below ``node``, whitespace-joined."""
+    return node.text(deep=True, separator=" ", strip=True)
+
+
+def link_text_chars(node: LexborNode) -> int:
+    """Characters of text inside links below ``node``."""
+    return sum(len(text_of(a)) for a in node.css("a"))
+
+
+def _is_prose(text: str) -> bool:
+    return len(text) >= _PROSE_CHARS and not CTA_TEXT.search(text)
+
+
+def _has_prose(node: LexborNode) -> bool:
+    """True if ``node`` is or holds a paragraph of prose (text that is no call to action)."""
+    if node.tag == "p" and _is_prose(text_of(node)):
+        return True
+    return any(_is_prose(text_of(p)) for p in node.css("p"))
+
+
+def climb(seed: LexborNode, max_chars: int) -> LexborNode:
+    """The largest ancestor of ``seed`` (or seed itself) that stays small and holds no prose."""
+    best = seed
+    while True:
+        parent = best.parent
+        if parent is None or parent.tag in _STOP_TAGS or not parent.tag or parent.tag.startswith("#"):
+            return best
+        if len(text_of(parent)) > max_chars or _has_prose(parent):
+            return best
+        best = parent
+
+
+@dataclass
+class Pruner:
+    """Removes nodes from one parsed page and records each removal."""
+
+    root: LexborNode
+    page_chars: int = 0
+    removals: list[Removal] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page_chars = len(text_of(self.root))
+
+    def remove_all(self, candidates: Iterable[tuple[LexborNode, str]], by: str) -> None:
+        """Remove each (node, reason), outermost first, skipping nodes inside another candidate.
+
+        Nodes are decided before any is freed: selectolax frees a subtree on ``decompose``.
+        """
+        chosen: dict[int, tuple[LexborNode, str]] = {}
+        for node, what in candidates:
+            chosen.setdefault(node.mem_id, (node, what))
+        keep = []
+        for node, what in chosen.values():
+            ancestor = node.parent
+            nested = False
+            while ancestor is not None:
+                if ancestor.mem_id in chosen:
+                    nested = True
+                    break
+                ancestor = ancestor.parent
+            if not nested:
+                keep.append((node, what))
+        for node, what in keep:
+            text = text_of(node)
+            if self.page_chars and len(text) > _MAX_SHARE * self.page_chars:
+                continue
+            snippet = " ".join(text[: 2 * _SNIPPET_CHARS].split())[:_SNIPPET_CHARS]
+            self.removals.append(Removal(by=by, what=what, text=snippet))
+            node.decompose()
+
+
+def detect_signup_forms(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+    """Newsletter / registration promos: the small block around an e-mail or password field."""
+    for field_node in root.css(FORM_FIELD_SELECTOR):
+        block = climb(field_node, _CTA_BLOCK_CHARS)
+        is_login = (field_node.attributes.get("type") or "").lower() == "password"
+        if is_login or CTA_TEXT.search(text_of(block)):
+            yield block, "block around a sign-up field"
+
+
+def detect_signup_buttons(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+    """Promos with a "Sign up" / "Subscribe" button or link and no form field."""
+    for button in root.css("a, button, input[type=submit i], input[type=button i]"):
+        label = text_of(button) or button.attributes.get("value") or ""
+        if len(label) > 40 or not CTA_BUTTON.match(label):
+            continue
+        block = climb(button, _BUTTON_BLOCK_CHARS)
+        if block is not button and CTA_TEXT.search(text_of(block)):
+            yield block, f"promo around a {label.strip()!r} button"
+
+
+def detect_share_bars(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+    """Rows of share buttons: the small block around links to share endpoints."""
+    for link in root.css(SHARE_LINK_SELECTOR):
+        yield climb(link, _SHARE_BLOCK_CHARS), "block around share links"
+
+
+def _direct_children(node: LexborNode) -> list[LexborNode]:
+    return [child for child in node.iter() if child.tag and not child.tag.startswith("#")]
+
+
+def _looks_like_story_list(node: LexborNode) -> bool:
+    """A list whose items are mostly headline links (several words each) to other pages."""
+    items = [child for child in _direct_children(node) if child.tag == "li"]
+    if len(items) < _LIST_MIN_ITEMS:
+        return False
+    text = text_of(node)
+    if not text:
+        return False
+    # In-page anchors make a table of contents, which is part of the article.
+    links = [a for a in node.css("a") if not (a.attributes.get("href") or "").startswith("#")]
+    link_chars = sum(len(text_of(a)) for a in links)
+    if link_chars < _LIST_LINK_DENSITY * len(text):
+        return False
+    words_per_link = sum(len(text_of(a).split()) for a in links) / max(len(links), 1)
+    return words_per_link >= _LIST_MIN_LINK_WORDS
+
+
+def detect_story_lists(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+    """Lists of links to other stories ("latest", "related") inside or after the article."""
+    for node in root.css("ul, ol"):
+        if _looks_like_story_list(node):
+            yield node, "link-dense list of headlines"
+
+
+def _is_card(node: LexborNode) -> bool:
+    return node.css_first("a") is not None and (
+        node.css_first("h2, h3, h4, h5, h6, img, picture") is not None
+    )
+
+
+def detect_card_grids(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+    """Grids of repeated story cards (link + headline or image), whatever their class names."""
+    for node in root.css("div, section, aside, ul, ol, nav"):
+        children = _direct_children(node)
+        if len(children) < _LIST_MIN_ITEMS:
+            continue
+        signatures: dict[tuple[str, str], int] = {}
+        for child in children:
+            key = (child.tag, child.attributes.get("class") or "")
+            signatures[key] = signatures.get(key, 0) + 1
+        if max(signatures.values()) < _LIST_MIN_ITEMS:
+            continue
+        cards = sum(1 for child in children if _is_card(child))
+        if cards < _LIST_MIN_ITEMS or cards < _CARD_SHARE * len(children):
+            continue
+        text = text_of(node)
+        if text and link_text_chars(node) >= _CARD_LINK_DENSITY * len(text):
+            yield node, "grid of story cards"
+
+
+def _section_after_heading(heading: LexborNode) -> Iterable[LexborNode]:
+    """The heading and the link-dense siblings that follow it (the list it introduces)."""
+    yield heading
+    sibling = heading.next
+    while sibling is not None:
+        if sibling.tag and not sibling.tag.startswith("#"):
+            text = text_of(sibling)
+            if text and link_text_chars(sibling) < _CARD_LINK_DENSITY * len(text):
+                return
+            yield sibling
+        sibling = sibling.next
+
+
+def detect_related_sections(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+    """A "Related" / "More from" / "Mehr zum Thema" heading and the links under it."""
+    for heading in root.css("h1, h2, h3, h4, h5, h6, [role=heading], strong, b"):
+        label = text_of(heading)
+        if not label or len(label) > 60 or not RELATED_HEADING.match(label):
+            continue
+        what = f"links under the heading {label!r}"
+        parent = heading.parent
+        if parent is not None and parent.tag not in _STOP_TAGS:
+            parent_text = text_of(parent)
+            rest = len(parent_text) - len(label)
+            if rest > 0 and link_text_chars(parent) >= _CARD_LINK_DENSITY * rest:
+                yield parent, what
+                continue
+        for node in _section_after_heading(heading):
+            yield node, what
+
+
+def detect_cookie_notices(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+    """Cookie banners and consent notices: the small block around a cookie sentence."""
+    for seed in root.css(_COOKIE_SEED):
+        block = climb(seed, _COOKIE_BLOCK_CHARS)
+        if COOKIE_TEXT.search(text_of(block)):
+            yield block, "cookie notice"
+
+
+def detect_author_bios(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+    """Author-bio boxes: a short block with a profile link and "X is a reporter ..." text."""
+    for link in root.css(AUTHOR_LINK_SELECTOR):
+        block = climb(link, _BIO_BLOCK_CHARS)
+        if AUTHOR_BIO_TEXT.search(text_of(block)):
+            yield block, "author bio box"
+
+
+Detector = Callable[[LexborNode], Iterable[tuple[LexborNode, str]]]
+
+# In order: the precise structural detectors first, so later ones see a smaller page.
+DETECTORS: dict[str, Detector] = {
+    "signup-form": detect_signup_forms,
+    "signup-button": detect_signup_buttons,
+    "share-bar": detect_share_bars,
+    "cookie-notice": detect_cookie_notices,
+    "related-section": detect_related_sections,
+    "story-list": detect_story_lists,
+    "card-grid": detect_card_grids,
+    "author-bio": detect_author_bios,
+}
+
+
+def remove_boilerplate(pruner: Pruner) -> None:
+    """Run every generic detector over the pruner's page, recording what each removed."""
+    for name, detector in DETECTORS.items():
+        pruner.remove_all(list(detector(pruner.root)), by=f"detector:{name}")

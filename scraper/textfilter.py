@@ -1,0 +1,104 @@
+"""Line-level clean-up after extraction: rule patterns, trailing story lists, repeats.
+
+The DOM detectors catch most boilerplate; this pass catches what only shows as text (an
+"Advertisement" label between paragraphs, a promo line, the same promo twice, a "Related"
+heading the extractor kept with the headlines under it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .article import Removal
+from .patterns import RELATED_HEADING
+from .rules import SiteRule
+
+_EMPTY_ITEM = re.compile(r"^[-•*·\u2013]?$")
+# Short repeated lines are often data ("Team size: 11-50"); repeated prose is a duplicated block.
+_MIN_REPEAT_CHARS = 50
+# A related-stories heading only ends the article in its second half, and only when what
+# follows reads like a list of headlines (short lines), not more prose.
+_CUT_MIN_POSITION = 0.5
+_HEADLINE_LIST_AVG_CHARS = 160
+_SNIPPET_CHARS = 100
+
+
+def _normalise(line: str) -> str:
+    return " ".join(line.split()).casefold()
+
+
+def _cut(lines: list[str], index: int, by: str, what: str, removals: list[Removal]) -> list[str]:
+    removed = " | ".join(lines[index:])
+    removals.append(Removal(by=by, what=what, text=removed[:_SNIPPET_CHARS], kind="line"))
+    return lines[:index]
+
+
+def _cut_trailing_lists(lines: list[str], removals: list[Removal]) -> list[str]:
+    total = sum(len(line) for line in lines) or 1
+    seen = 0
+    for index, line in enumerate(lines):
+        if seen >= _CUT_MIN_POSITION * total and len(line) <= 60 and RELATED_HEADING.match(line):
+            rest = lines[index + 1 :]
+            if not rest or sum(len(x) for x in rest) / len(rest) <= _HEADLINE_LIST_AVG_CHARS:
+                return _cut(lines, index, "detector:related-heading", "related-stories heading", removals)
+        seen += len(line)
+    return lines
+
+
+def filter_lines(
+    text: str, rules: Sequence[SiteRule], *, header_lines: Sequence[str | None] = ()
+) -> tuple[list[str], list[Removal]]:
+    """Return the kept lines (paragraphs) of ``text`` and what was removed, in order.
+
+    ``header_lines`` (title, description) are dropped where they open the text.
+    """
+    removals: list[Removal] = []
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [line for line in lines if not _EMPTY_ITEM.match(line)]
+
+    # Title and standfirst are carried as metadata; repeated as the first lines they are not body.
+    heads = {_normalise(h) for h in header_lines if h}
+    while lines and _normalise(lines[0]) in heads:
+        removals.append(
+            Removal(
+                by="detector:header-line",
+                what="title or standfirst repeated in the text",
+                text=lines[0][:_SNIPPET_CHARS],
+                kind="line",
+            )
+        )
+        lines = lines[1:]
+
+    for rule in rules:
+        for pattern in rule.cut_after:
+            for index, line in enumerate(lines):
+                if pattern.search(line):
+                    lines = _cut(lines, index, rule.label, pattern.pattern, removals)
+                    break
+    lines = _cut_trailing_lists(lines, removals)
+
+    kept: list[str] = []
+    seen: set[str] = set()
+    drop_patterns = [(rule.label, pattern) for rule in rules for pattern in rule.drop_lines]
+    for line in lines:
+        matched = next(((label, p) for label, p in drop_patterns if p.search(line)), None)
+        if matched is not None:
+            removals.append(
+                Removal(by=matched[0], what=matched[1].pattern, text=line[:_SNIPPET_CHARS], kind="line")
+            )
+            continue
+        key = _normalise(line)
+        if len(key) >= _MIN_REPEAT_CHARS and key in seen:
+            removals.append(
+                Removal(
+                    by="detector:repeated-line",
+                    what="line already in the text",
+                    text=line[:_SNIPPET_CHARS],
+                    kind="line",
+                )
+            )
+            continue
+        seen.add(key)
+        kept.append(line)
+    return kept, removals
