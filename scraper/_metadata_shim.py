@@ -19,7 +19,7 @@ class Metadata:
     page_type: str | None = "article"
 
 
-def extract_metadata(tree, url=None):  # noqa: ANN001, ANN201
+def extract_metadata(tree, url=None):
     h1 = tree.css_first("h1")
     canonical = tree.css_first("link[rel=canonical]")
     return Metadata(

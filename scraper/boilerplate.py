@@ -247,6 +247,24 @@ def detect_author_bios(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
             yield block, "author bio box"
 
 
+_PROSE_TAGS = frozenset({"p", "div", "li", "td", "section", "article", "span", "blockquote", "dd"})
+_PROSE_MIN_CHARS = 60
+
+
+def prose_chars(root: LexborNode) -> int:
+    """Characters of prose on the page: the own text of blocks holding a sentence or more.
+
+    An estimate of how much article text the extractor should find, whatever the markup.
+    """
+    total = 0
+    for node in root.traverse():
+        if node.tag in _PROSE_TAGS:
+            own = node.text(deep=False, strip=True)
+            if len(own) >= _PROSE_MIN_CHARS:
+                total += len(own)
+    return total
+
+
 Detector = Callable[[LexborNode], Iterable[tuple[LexborNode, str]]]
 
 # In order: the precise structural detectors first, so later ones see a smaller page.

@@ -16,10 +16,11 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser
 
 from .article import Article
-from .boilerplate import Pruner, link_text_chars, remove_boilerplate, text_of
+from .boilerplate import Pruner, link_text_chars, prose_chars, remove_boilerplate, text_of
 from .decode import decode_html
 from .errors import InputError, NoArticleError
 from .extract import extract_text
+
 try:
     from .metadata import Metadata, extract_metadata
 except ImportError:  # TEMPORARY until scraper/metadata.py lands (helper in progress)
@@ -108,7 +109,9 @@ def clean(html: str | bytes, url: str | None = None, *, rules: RulesArg = None) 
     apply_strip(pruner, applicable)
     remove_boilerplate(pruner)
     document, body_selector = extraction_html(tree, applicable)
-    extracted, xpath_removals = extract_text(document, rule_url, applicable)
+    extracted, xpath_removals = extract_text(
+        document, rule_url, applicable, expected_chars=prose_chars(tree.body)
+    )
     lines, line_removals = filter_lines(extracted, applicable, header_lines=(meta.title, meta.description))
 
     warnings: list[str] = []

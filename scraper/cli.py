@@ -1,0 +1,377 @@
+"""The ``scraper`` command line: a thin click layer over the library.
+
+Library errors turn into messages and exit statuses here and only here: 0 when nothing
+failed, 1 when an input failed, 2 for usage and configuration errors (bad flags, a bad rule
+folder or file). Pages that hold no article (index pages, stubs) are *skipped*, not failed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+import scraper
+
+from .article import Article
+from .errors import InputError, NoArticleError, RuleError, ScraperError
+from .inputs import InputItem, expand_inputs
+from .rules import load_rules
+from .write import FORMATS, JSONL_NAME, JsonlWriter, jsonl_record, render, utc_now, write_article
+
+
+def _version() -> str:
+    try:
+        return version("scraper")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+class ConfigError(click.ClickException):
+    """A configuration problem found before any input is touched (a bad rule file): exit 2."""
+
+    exit_code = 2
+
+
+# -- cleaning one input, in this process or a worker -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one input: an article, a skip (no article, with why) or an error."""
+
+    article: Article | None = None
+    skipped: str | None = None
+    error: str | None = None
+
+
+def clean_item(item: InputItem, url: str | None, rules: list[str] | None) -> Outcome:
+    """Read and clean one input; every failure comes back as a value (exceptions with
+    keyword-only arguments, like NoArticleError, do not survive the trip between processes)."""
+    try:
+        article = scraper.clean(item.read(), url, rules=rules)
+    except NoArticleError as exc:
+        return Outcome(skipped=f"{exc} ({exc.reason})")
+    except ScraperError as exc:
+        return Outcome(error=str(exc))
+    except Exception as exc:  # an engine bug must not end a batch of ten thousand pages
+        return Outcome(error=f"unexpected {type(exc).__name__}: {exc} (a bug: please report it)")
+    return Outcome(article=article)
+
+
+def _run_serial(items: Sequence[InputItem], url: str | None, rules: list[str] | None) -> Iterator[Outcome]:
+    for item in items:
+        yield clean_item(item, url, rules)
+
+
+def _run_pool(
+    items: Sequence[InputItem], url: str | None, rules: list[str] | None, jobs: int
+) -> Iterator[Outcome]:
+    """Outcomes in input order from ``jobs`` worker processes, a bounded window in flight.
+
+    A worker that dies (a crash in a C extension, the OOM killer) breaks the whole pool: the
+    input at the head of the queue is then retried alone in a fresh process, so the one that
+    kills its worker is reported as failed and the others are cleaned as usual.
+    """
+    window = jobs * 4
+    queue: deque[tuple[InputItem, Future[Outcome]]] = deque()
+    upcoming = iter(items)
+    pool = ProcessPoolExecutor(max_workers=jobs)
+
+    def fill() -> None:
+        while len(queue) < window:
+            item = next(upcoming, None)
+            if item is None:
+                return
+            queue.append((item, pool.submit(clean_item, item, url, rules)))
+
+    try:
+        fill()
+        while queue:
+            item, future = queue.popleft()
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=True, cancel_futures=True)
+                outcome = _run_isolated(item, url, rules)
+                pool = ProcessPoolExecutor(max_workers=jobs)
+                waiting = [queued for queued, _ in queue]
+                queue.clear()
+                queue.extend((queued, pool.submit(clean_item, queued, url, rules)) for queued in waiting)
+            yield outcome
+            fill()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_isolated(item: InputItem, url: str | None, rules: list[str] | None) -> Outcome:
+    with ProcessPoolExecutor(max_workers=1) as alone:
+        try:
+            return alone.submit(clean_item, item, url, rules).result()
+        except BrokenProcessPool:
+            return Outcome(error="the worker process died while cleaning this input (crash or out of memory)")
+
+
+def run_batch(
+    items: Sequence[InputItem], url: str | None, rules: list[str] | None, jobs: int
+) -> Generator[Outcome, None, None]:
+    """Clean ``items``; outcomes come in input order. ``jobs`` 1 (or one item) stays in-process."""
+    if jobs <= 1 or len(items) <= 1:
+        return _run_serial(items, url, rules)
+    return _run_pool(items, url, rules, min(jobs, len(items)))
+
+
+# -- reporting ---------------------------------------------------------------------------------
+
+
+class Reporter:
+    """Messages and the progress bar on stderr; the bar only when stderr is a terminal."""
+
+    def __init__(self, total: int, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.done = self.skipped = self.failed = 0
+        show = total > 1 and sys.stderr.isatty()
+        self.bar = tqdm(total=total, file=sys.stderr, unit="page", disable=not show, leave=False)
+
+    def say(self, message: str) -> None:
+        if self.bar.disable:
+            click.echo(message, err=True)
+        else:
+            self.bar.write(message, file=sys.stderr)
+
+    def ok(self) -> None:
+        self.done += 1
+        self.bar.update()
+
+    def skip(self, label: str, why: str) -> None:
+        self.skipped += 1
+        if not self.quiet:
+            self.say(f"skipped: {label}: {why}")
+        self.bar.update()
+
+    def fail(self, label: str, why: str) -> None:
+        self.failed += 1
+        self.say(f"error: {label}: {why}")
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
+        if not self.quiet:
+            click.echo(f"done {self.done}, skipped {self.skipped}, failed {self.failed}", err=True)
+
+
+# -- the commands --------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), "--version", prog_name="scraper")
+def main() -> None:
+    """Clean article body text and metadata out of news and blog pages.
+
+    \b
+    Example:
+        scraper clean saved/page.html > page.txt
+    """
+
+
+def _default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on macOS / Windows
+        return os.cpu_count() or 1
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write to (created if needed): one output per input, named after its path.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="txt",
+    show_default=True,
+    help="txt: text + .json metadata; md: front matter + text; json: everything; "
+    f"jsonl: one {JSONL_NAME} for the batch.",
+)
+@click.option("--url", help="The page's URL (picks the site rule); only with a single input.")
+@click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra rules folder on top of the shipped rules and $SCRAPER_RULES_DIR; repeatable.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes.  [default: number of cores]",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No summary line and no 'skipped' lines (errors still show)."
+)
+def clean(
+    inputs: tuple[str, ...],
+    out: Path | None,
+    fmt: str,
+    url: str | None,
+    rules_dirs: tuple[str, ...],
+    jobs: int | None,
+    fail_fast: bool,
+    quiet: bool,
+) -> None:
+    """Clean saved pages: INPUTS are HTML files, folders (searched for .html, .htm and
+    their .gz, recursively) or - for stdin.
+
+    One input without -o prints its text to stdout (or, with --format, the chosen format).
+    With -o DIR each input gets its own output, named after its path under the folder
+    argument it came from; --format jsonl writes one DIR/articles.jsonl for the batch.
+    Pages that are not articles (index pages, stubs) are skipped, not failed. Exit status:
+    0 if nothing failed, 1 if an input failed, 2 for usage or rule-file errors.
+
+    \b
+    Examples:
+        scraper clean page.html
+        curl -s https://example.com/story | scraper clean - --url https://example.com/story
+        scraper clean saved/ -o clean/ --format md
+        scraper clean saved/ -o clean/ --format jsonl --rules my-rules/ -j 8
+    """
+    if url is not None and len(inputs) != 1:
+        raise click.UsageError("--url needs exactly one input (the page at that URL)")
+    rules = list(rules_dirs) or None
+    try:
+        load_rules(rules or ())  # check every rule file now, before any input is read
+    except RuleError as exc:
+        raise ConfigError(f"bad rules: {exc}") from None
+    try:
+        expansion = expand_inputs(inputs, click.get_binary_stream("stdin"))
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    items = expansion.items
+    if url is not None and len(items) != 1:
+        raise click.UsageError(f"--url needs exactly one input; {inputs[0]} holds {len(items)} pages")
+    if out is None and len(items) > 1 and fmt != "jsonl":
+        raise click.UsageError(
+            f"{len(items)} pages to clean: give -o/--out DIR, or --format jsonl to stream them to stdout"
+        )
+    for folder in expansion.empty_folders:
+        click.echo(f"warning: {folder}: no .html, .htm, .html.gz or .htm.gz files in this folder", err=True)
+
+    reporter = Reporter(len(items), quiet=quiet)
+    outcomes = run_batch(items, url, rules, jobs or _default_jobs())
+    try:
+        if out is None:
+            stopped = _to_stdout(items, outcomes, fmt, reporter, fail_fast)
+        elif fmt == "jsonl":
+            stopped = _to_jsonl(items, outcomes, out, reporter, fail_fast)
+        else:
+            stopped = _to_files(items, outcomes, out, fmt, reporter, fail_fast)
+    finally:
+        outcomes.close()  # stops the workers when we stop early
+        reporter.close()
+    if stopped:
+        click.echo("stopped at the first failure (--fail-fast)", err=True)
+    if reporter.failed:
+        click.get_current_context().exit(1)
+
+
+def _pairs(items: Sequence[InputItem], outcomes: Iterable[Outcome]) -> Iterator[tuple[InputItem, Outcome]]:
+    return zip(items, outcomes, strict=True)
+
+
+def _to_files(
+    items: Sequence[InputItem],
+    outcomes: Iterable[Outcome],
+    out: Path,
+    fmt: str,
+    reporter: Reporter,
+    fail_fast: bool,
+) -> bool:
+    for item, outcome in _pairs(items, outcomes):
+        if outcome.article is not None:
+            try:
+                write_article(outcome.article, out, item.stem, fmt, source=item.label)
+            except (OSError, UnicodeError, ValueError) as exc:
+                outcome = Outcome(error=f"cannot write its output: {exc}")
+        if _report(reporter, item, outcome) and fail_fast:
+            return True
+    return False
+
+
+def _to_jsonl(
+    items: Sequence[InputItem],
+    outcomes: Iterable[Outcome],
+    out: Path,
+    reporter: Reporter,
+    fail_fast: bool,
+) -> bool:
+    added = utc_now()
+    target = out / JSONL_NAME
+    try:
+        with JsonlWriter(target) as writer:
+            for item, outcome in _pairs(items, outcomes):
+                if outcome.article is not None:
+                    record = jsonl_record(
+                        outcome.article, relpath=item.relpath, source=item.label, added=added
+                    )
+                    try:
+                        writer.add(record)
+                    except (UnicodeError, ValueError) as exc:
+                        outcome = Outcome(error=f"cannot write its output: {exc}")
+                if _report(reporter, item, outcome) and fail_fast:
+                    raise _Stop
+    except _Stop:
+        click.echo(f"{target} left as it was: a stopped run does not replace it", err=True)
+        return True
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {target}: {exc}") from None
+    return False
+
+
+class _Stop(Exception):
+    """Raised inside the jsonl writer's block to abort it (the old file stays)."""
+
+
+def _to_stdout(
+    items: Sequence[InputItem],
+    outcomes: Iterable[Outcome],
+    fmt: str,
+    reporter: Reporter,
+    fail_fast: bool,
+) -> bool:
+    added = utc_now()
+    for item, outcome in _pairs(items, outcomes):
+        if outcome.article is not None:
+            text = render(outcome.article, fmt, source=item.label, relpath=item.relpath, added=added)
+            click.echo(text, nl=False)
+        if _report(reporter, item, outcome) and fail_fast:
+            return True
+    return False
+
+
+def _report(reporter: Reporter, item: InputItem, outcome: Outcome) -> bool:
+    """Count and report one outcome; True if it was a failure."""
+    if outcome.error is not None:
+        reporter.fail(item.label, outcome.error)
+        return True
+    if outcome.skipped is not None:
+        reporter.skip(item.label, outcome.skipped)
+    else:
+        reporter.ok()
+    return False
