@@ -165,8 +165,8 @@ def _yaml_printable(ch: str) -> bool:
 def render_markdown(article: Article, source: str) -> str:
     """The ``md`` format: ``---`` front matter (``FRONT_MATTER_KEYS``) ``---``, then the text."""
     data = article_dict(article, source)
-    lines = ["---", *(f"{key}: {yaml_scalar(data.get(key))}" for key in FRONT_MATTER_KEYS), "---", ""]
-    return "\n".join(lines) + article.text.rstrip("\n") + "\n"
+    lines = ["---", *(f"{key}: {yaml_scalar(data.get(key))}" for key in FRONT_MATTER_KEYS), "---"]
+    return "\n".join(lines) + "\n\n" + article.text.rstrip("\n") + "\n"
 
 
 def utc_now() -> str:
