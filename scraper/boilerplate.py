@@ -31,6 +31,8 @@ from .patterns import (
 _STOP_TAGS = frozenset({"html", "body", "main", "article"})
 # A paragraph this long that is not itself a call to action is prose: a climb stops below it.
 _PROSE_CHARS = 150
+# A climb stops below a parent that holds this many more paragraphs than the block so far.
+_MAX_EXTRA_PARAGRAPHS = 3
 # No single removal may take more than this share of the page's text.
 _MAX_SHARE = 0.5
 _CTA_BLOCK_CHARS = 700
@@ -70,15 +72,23 @@ def _has_prose(node: LexborNode) -> bool:
 
 
 def climb(seed: LexborNode, max_chars: int) -> LexborNode:
-    """The largest ancestor of ``seed`` (or seed itself) that stays small and holds no prose."""
+    """The largest ancestor of ``seed`` (or seed itself) that stays small and holds no prose.
+
+    Small: at most ``max_chars`` of text, no paragraph of prose, and not several paragraphs
+    more than the block below it (an article of short paragraphs is still an article).
+    """
     best = seed
+    best_paragraphs = len(seed.css("p"))
     while True:
         parent = best.parent
         if parent is None or parent.tag in _STOP_TAGS or not parent.tag or parent.tag.startswith("#"):
             return best
         if len(text_of(parent)) > max_chars or _has_prose(parent):
             return best
-        best = parent
+        paragraphs = len(parent.css("p"))
+        if paragraphs - best_paragraphs >= _MAX_EXTRA_PARAGRAPHS:
+            return best
+        best, best_paragraphs = parent, paragraphs
 
 
 @dataclass

@@ -53,7 +53,7 @@ def _trafilatura(document: str | etree._Element, url: str | None, *, fast: bool)
         include_links=False,
         deduplicate=False,
         with_metadata=False,
-        no_fallback=fast,
+        fast=fast,
     )
     return text or ""
 

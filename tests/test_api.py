@@ -1,0 +1,144 @@
+"""The public API: exports, input types, errors, the Article value."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import scraper
+from scraper import Article, Removal
+
+PARAGRAPHS = [
+    "The river burst its banks on Tuesday night, flooding the lower town for the first time in a decade.",
+    "Residents were moved to the school hall while volunteers filled sandbags along the high street.",
+    "The mayor said the new flood barrier, finished last spring, had held back the worst of the water.",
+    "Insurers expect claims to run into the millions once the damage to shops has been assessed.",
+]
+
+
+def page(*, extra_body: str = "", head: str = "", charset: str = "utf-8") -> str:
+    paragraphs = "".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="{charset}"><title>Flood | Gazette</title>'
+        f"{head}</head><body><main><article><h1>Flood</h1><div class='css-1x2y3z'>{paragraphs}"
+        f"{extra_body}</div></article></main></body></html>"
+    )
+
+
+def test_all_is_the_public_surface() -> None:
+    assert sorted(scraper.__all__) == sorted(
+        [
+            "Article",
+            "ExtractionTimeout",
+            "InputError",
+            "NoArticleError",
+            "Page",
+            "Removal",
+            "RuleError",
+            "ScraperError",
+            "clean",
+        ]
+    )
+    for name in scraper.__all__:
+        assert hasattr(scraper, name)
+
+
+def test_error_tree_has_one_root() -> None:
+    for error in (scraper.InputError, scraper.RuleError, scraper.NoArticleError, scraper.ExtractionTimeout):
+        assert issubclass(error, scraper.ScraperError)
+
+
+def test_clean_str_and_bytes_agree() -> None:
+    html = page()
+    from_str = scraper.clean(html, url="https://gazette.example/flood")
+    from_bytes = scraper.clean(html.encode("utf-8"), url="https://gazette.example/flood")
+    assert from_str.text == from_bytes.text
+    assert from_str.text.split("\n\n") == PARAGRAPHS
+    assert from_str.url == "https://gazette.example/flood"
+    assert from_str.word_count == sum(len(p.split()) for p in PARAGRAPHS)
+    assert len(from_str.text_sha256) == 64
+    assert from_str.versions["trafilatura"]
+
+
+def test_clean_rejects_other_types() -> None:
+    with pytest.raises(scraper.InputError, match="str or bytes"):
+        scraper.clean(12345)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ("", "empty"),
+        ("<html><body></body></html>", "empty"),
+        ("<html><body><p>Just a line.</p></body></html>", "too-short"),
+    ],
+)
+def test_pages_without_an_article_raise_with_a_reason(html: str, reason: str) -> None:
+    with pytest.raises(scraper.NoArticleError) as caught:
+        scraper.clean(html)
+    assert caught.value.reason == reason
+
+
+def test_binary_input_is_no_article() -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+    with pytest.raises(scraper.NoArticleError) as caught:
+        scraper.clean(png)
+    assert caught.value.reason == "binary"
+
+
+def test_index_page_is_no_article() -> None:
+    cards = "".join(
+        f'<div class="c-{i}"><a href="/news/story-{i}"><h3>Headline number {i} about the town</h3></a>'
+        f"<p>Short teaser {i}.</p></div>"
+        for i in range(30)
+    )
+    html = f'<html><head><meta property="og:type" content="website"></head><body><main>{cards}</main></body></html>'
+    with pytest.raises(scraper.NoArticleError) as caught:
+        scraper.clean(html, url="https://gazette.example/")
+    assert caught.value.reason in {"index-page", "too-short"}
+
+
+def test_article_round_trips_through_dict_and_json() -> None:
+    article = scraper.clean(page(), url="https://gazette.example/flood")
+    data = json.loads(json.dumps(article.to_dict()))
+    assert isinstance(data["authors"], list)
+    assert isinstance(data["removed"], list)
+    assert Article.from_dict(data) == article
+
+
+def test_from_dict_rejects_unknown_fields() -> None:
+    with pytest.raises(ValueError, match="unknown Article fields: bogus"):
+        Article.from_dict({"text": "x", "bogus": 1})
+
+
+def test_removed_records_detector_and_text() -> None:
+    promo = (
+        '<div class="x9"><h3>Sign up for our daily newsletter</h3><p>The best stories, every morning.</p>'
+        '<form><input type="email" placeholder="Your email"><button>Sign up</button></form></div>'
+    )
+    article = scraper.clean(page(extra_body=promo))
+    assert "newsletter" not in article.text
+    assert article.text.split("\n\n") == PARAGRAPHS
+    removal = next(r for r in article.removed if r.by == "detector:signup-form")
+    assert isinstance(removal, Removal)
+    assert "Sign up for our daily newsletter" in removal.text
+    assert removal.kind == "element"
+
+
+def test_metadata_fields_are_filled_from_the_page() -> None:
+    head = (
+        '<link rel="canonical" href="https://gazette.example/2024/05/flood">'
+        '<meta property="og:site_name" content="The Gazette">'
+        '<meta property="og:description" content="The river burst its banks.">'
+        '<meta property="article:published_time" content="2024-05-07T08:00:00Z">'
+        '<meta name="author" content="Ann Writer">'
+    )
+    article = scraper.clean(page(head=head))
+    assert article.canonical_url == "https://gazette.example/2024/05/flood"
+    assert article.url == "https://gazette.example/2024/05/flood"
+    assert article.sitename == "The Gazette"
+    assert article.published.startswith("2024-05-07")
+    assert article.authors == ("Ann Writer",)
+    assert article.language == "en"
+    assert article.description == "The river burst its banks."

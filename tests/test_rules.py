@@ -1,0 +1,159 @@
+"""Rule files: strict parsing with file:line errors, host matching, layering, and every rule's tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import scraper
+from scraper.rules import RuleBook, build_rulebook, load_rules, parse_rule_file, rule_folders
+
+ARTICLE = """<html><head><link rel="canonical" href="https://news.example.com/2024/story"></head>
+<body><article><h1>Harbour reopens</h1><div class="css-9x8y7z">
+<p>The harbour reopened on Monday after three weeks of repairs to the sea wall, officials said.</p>
+<p class="promo">PROMO-MARKER Buy our mugs today.</p>
+<p>Fishing boats were the first to return, followed by the ferry that links the island to the mainland.</p>
+<p>Engineers said the new wall should withstand storms of the strength that damaged the old one in March.</p>
+<p>Traders welcomed the news, saying the closure had cost them the busiest weeks of the season.</p>
+<p>LINE-MARKER to be dropped by a line rule</p>
+<p>The council will publish a report on the cost of the repairs next month.</p>
+</div></article></body></html>"""
+
+
+def _write(folder: Path, name: str, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "fragment"),
+    [
+        ('body = ["article"]\ntitl = ["h1"]\n', 2, "unknown key 'titl'"),
+        ('strip = ["div["]\n', 1, "bad CSS selector"),
+        ('\n\nstrip_xpath = ["//div[@class="]\n', 3, "bad XPath"),
+        ('\ndrop_lines = ["(unclosed"]\n', 2, "bad regex"),
+        ('strip = "aside"\n', 1, "must be a list of strings"),
+        ('strip = ["aside"\n', None, "invalid TOML"),
+        ('[[test]]\nsample = "x.html"\ncontain = ["a"]\n', 3, "unknown key 'contain'"),
+    ],
+)
+def test_bad_rule_files_name_file_and_line(
+    tmp_path: Path, body: str, line: int | None, fragment: str
+) -> None:
+    path = _write(tmp_path, "example.com.toml", body)
+    with pytest.raises(scraper.RuleError) as caught:
+        parse_rule_file(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert fragment in message
+    if line is not None:
+        assert caught.value.line == line
+        assert f"{path}:{line}:" in message
+
+
+def test_site_rule_matches_host_www_and_subdomains(tmp_path: Path) -> None:
+    _write(tmp_path, "example.com.toml", 'strip = ["aside"]\n')
+    book = build_rulebook([tmp_path])
+    for host in ("example.com", "www.example.com", "news.eu.example.com", "EXAMPLE.COM"):
+        assert book.for_host(host) is not None, host
+    for host in ("notexample.com", "example.org", None):
+        assert book.for_host(host) is None, host
+
+
+def test_most_specific_rule_wins(tmp_path: Path) -> None:
+    _write(tmp_path, "example.com.toml", 'strip = ["aside"]\n')
+    _write(tmp_path, "news.example.com.toml", 'strip = ["nav"]\n')
+    book = build_rulebook([tmp_path])
+    assert book.for_host("www.news.example.com").name == "news.example.com"
+    assert book.for_host("shop.example.com").name == "example.com"
+
+
+def test_user_rules_folder_extends_and_overrides_via_parameter(tmp_path: Path) -> None:
+    _write(tmp_path, "example.com.toml", 'strip = ["p.promo"]\ndrop_lines = ["^LINE-MARKER"]\n')
+    plain = scraper.clean(ARTICLE)
+    assert "PROMO-MARKER" in plain.text
+    article = scraper.clean(ARTICLE, rules=[tmp_path])
+    assert "PROMO-MARKER" not in article.text
+    assert "LINE-MARKER" not in article.text
+    assert "The council will publish a report" in article.text
+    by = {(r.by, r.kind) for r in article.removed}
+    assert ("rule:example.com", "element") in by
+    assert ("rule:example.com", "line") in by
+
+
+def test_user_folder_replaces_a_shipped_file_of_the_same_name(tmp_path: Path) -> None:
+    _write(tmp_path, "theweek.com.toml", 'strip = ["p.nothing"]\n')
+    book = load_rules([tmp_path])
+    assert book.for_host("theweek.com").strip == ("p.nothing",)
+    assert load_rules().for_host("theweek.com").strip != ("p.nothing",)
+
+
+def test_rules_folder_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, "example.com.toml", 'strip = ["p.promo"]\n')
+    monkeypatch.setenv("SCRAPER_RULES_DIR", str(tmp_path))
+    assert tmp_path in rule_folders()
+    assert "PROMO-MARKER" not in scraper.clean(ARTICLE).text
+
+
+def test_url_argument_selects_the_rule_over_the_canonical(tmp_path: Path) -> None:
+    _write(tmp_path, "other.org.toml", 'strip = ["p.promo"]\n')
+    assert "PROMO-MARKER" in scraper.clean(ARTICLE, rules=[tmp_path]).text
+    cleaned = scraper.clean(ARTICLE, url="https://www.other.org/a", rules=[tmp_path])
+    assert "PROMO-MARKER" not in cleaned.text
+
+
+def test_body_selector_and_xpath_and_cut_after(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "example.com.toml",
+        'body = ["div.missing", "article div"]\n'
+        "strip_xpath = [\"//p[contains(., 'PROMO-MARKER')]\"]\n"
+        "cut_after = ['^LINE-MARKER']\n",
+    )
+    article = scraper.clean(ARTICLE, rules=[tmp_path])
+    assert "Harbour reopens" not in article.text  # the h1 is outside the body container
+    assert "PROMO-MARKER" not in article.text
+    assert "The council will publish" not in article.text  # after the cut marker
+    assert article.text.startswith("The harbour reopened on Monday")
+    assert any(r.what.startswith("//p") for r in article.removed)
+
+
+def test_a_bad_rule_file_in_a_user_folder_fails_the_call(tmp_path: Path) -> None:
+    _write(tmp_path, "example.com.toml", 'strip = ["a[[["]\n')
+    with pytest.raises(scraper.RuleError, match=r"example\.com\.toml:1: bad CSS selector"):
+        scraper.clean(ARTICLE, rules=[tmp_path])
+
+
+def test_missing_rules_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(scraper.RuleError, match="does not exist"):
+        scraper.clean(ARTICLE, rules=[tmp_path / "nope"])
+
+
+def test_generic_only_rulebook_has_no_sites() -> None:
+    book = load_rules(sites=False)
+    assert isinstance(book, RuleBook)
+    assert book.sites == {}
+    assert book.generic is not None
+
+
+SHIPPED = load_rules()
+SITE_TESTS = [(rule, index, test) for rule in SHIPPED.all_rules() for index, test in enumerate(rule.tests)]
+
+
+def test_every_site_rule_carries_a_test() -> None:
+    site_rules = [rule for rule in SHIPPED.all_rules() if rule.name != "generic"]
+    assert len(site_rules) >= 5
+    assert all(rule.tests for rule in site_rules), [r.name for r in site_rules if not r.tests]
+
+
+@pytest.mark.parametrize(("rule", "index", "test"), SITE_TESTS, ids=lambda v: getattr(v, "name", None))
+def test_shipped_rule_tests(rule, index, test) -> None:  # noqa: ANN001
+    article = scraper.clean(test.sample.read_bytes(), url=test.url)
+    assert rule.label in {r.by for r in article.removed} or rule.body, f"{rule.name} removed nothing"
+    for snippet in test.contains:
+        assert snippet in article.text, f"{rule.path} test {index}: missing {snippet!r}"
+    for snippet in test.not_contains:
+        assert snippet not in article.text, f"{rule.path} test {index}: leaked {snippet!r}"
