@@ -1,0 +1,234 @@
+"""Output writers and the atomic write helper, on Article values built here (no engine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from scraper.article import Article, Removal
+from scraper.write import (
+    FRONT_MATTER_KEYS,
+    JsonlWriter,
+    atomic_open,
+    atomic_write_json,
+    atomic_write_text,
+    jsonl_line,
+    jsonl_record,
+    output_paths,
+    render,
+    render_markdown,
+    write_article,
+    yaml_scalar,
+)
+
+ARTICLE = Article(
+    text='First paragraph.\n\nSecond "quoted" paragraph: with a colon.',
+    title='Storm "Isolde": live \u2013 updates\u2028and a line separator',
+    authors=("Ada Writer", "B. O'Neill"),
+    published="2024-03-05",
+    url="https://news.example.com/storm?x=1#top",
+    canonical_url="https://news.example.com/storm",
+    language="en",
+    description="Line one\nline two: # not a comment",
+    tags=("weather", "yes", "null", "- dash"),
+    word_count=9,
+    text_sha256="abc",
+    removed=(Removal(by="rule:generic", what="aside", text="Sign up"),),
+)
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+# -- atomic writes ---------------------------------------------------------------------------------------
+
+
+def test_atomic_open_replaces_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "er" / "x.txt"
+    with atomic_open(target) as handle:
+        handle.write("one")
+    with atomic_open(target) as handle:
+        handle.write("two")
+    assert target.read_text(encoding="utf-8") == "two"
+    assert leftovers(target.parent) == []
+    assert sorted(p.name for p in target.parent.iterdir()) == ["x.txt"]
+
+
+def test_failure_mid_write_keeps_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "x.json"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(TypeError), atomic_open(target) as handle:
+        # json.dump streams into the file and fails halfway, on the set
+        json.dump({"fine": "a" * 10_000, "bad": {1, 2}}, handle)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert leftovers(tmp_path) == []
+
+
+def test_failed_serialisation_does_not_clobber(tmp_path: Path) -> None:
+    target = tmp_path / "x.json"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(TypeError):
+        atomic_write_json(target, {"bad": object()})
+    with pytest.raises(UnicodeEncodeError):
+        atomic_write_text(target, "lone surrogate \udc80")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json"]
+
+
+def test_failure_on_a_new_path_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), atomic_open(tmp_path / "new.txt") as handle:
+        handle.write("partial")
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    atomic_write_text(tmp_path / "x.txt", "hi")
+    # mkstemp makes 0600 files; the result must be readable like any file open() makes
+    assert stat.S_IMODE((tmp_path / "x.txt").stat().st_mode) == 0o666 & ~umask
+
+
+def test_write_article_pair_is_all_or_nothing(tmp_path: Path) -> None:
+    write_article(ARTICLE, tmp_path, "site/x", "txt", source="in/x.html")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir()}
+    bad = Article(text="text with a lone surrogate \udc80", title="t")
+    with pytest.raises(UnicodeEncodeError):
+        write_article(bad, tmp_path, "site/x", "txt", source="in/x.html")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir()} == before
+
+
+def test_jsonl_writer_replaces_on_success_and_keeps_old_on_abort(tmp_path: Path) -> None:
+    target = tmp_path / "articles.jsonl"
+    record = jsonl_record(ARTICLE, relpath="x.html", source="in/x.html", added="2026-01-01T00:00:00Z")
+    for _ in range(2):
+        with JsonlWriter(target) as out:
+            out.add(record)
+            out.add(record)
+    assert len(target.read_bytes().splitlines()) == 2
+    before = target.read_bytes()
+    with pytest.raises(KeyboardInterrupt), JsonlWriter(target) as out:
+        out.add(record)
+        raise KeyboardInterrupt
+    assert target.read_bytes() == before
+    with JsonlWriter(target) as out, pytest.raises(TypeError):
+        out.add({"bad": object()})  # nothing of a bad record reaches the file
+    assert target.read_bytes() == b""
+    assert leftovers(tmp_path) == []
+
+
+# -- formats ---------------------------------------------------------------------------------------------
+
+
+def test_output_paths_keep_dots_in_folder_and_file_names(tmp_path: Path) -> None:
+    assert output_paths(tmp_path, "theweek.com/x.v2", "txt") == [
+        tmp_path / "theweek.com" / "x.v2.txt",
+        tmp_path / "theweek.com" / "x.v2.json",
+    ]
+    assert output_paths(tmp_path, "x", "md") == [tmp_path / "x.md"]
+    assert output_paths(tmp_path, "x", "jsonl") == []
+    with pytest.raises(ValueError):
+        output_paths(tmp_path, "x", "xml")
+
+
+def test_txt_and_json_contents(tmp_path: Path) -> None:
+    write_article(ARTICLE, tmp_path, "x", "txt", source="in/x.html")
+    assert (tmp_path / "x.txt").read_text(encoding="utf-8") == ARTICLE.text + "\n"
+    sidecar = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
+    assert "text" not in sidecar
+    assert sidecar["source"] == "in/x.html"
+    assert sidecar["removed"] == [
+        {"by": "rule:generic", "what": "aside", "text": "Sign up", "kind": "element"}
+    ]
+
+    write_article(ARTICLE, tmp_path, "y", "json", source="in/y.html")
+    full = json.loads((tmp_path / "y.json").read_text(encoding="utf-8"))
+    assert full.pop("source") == "in/y.html"
+    assert Article.from_dict(full) == ARTICLE
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'He said "no": # really',
+        "line\nbreak\tand tab",
+        "null",
+        "yes",
+        "- dash",
+        "[brackets] {braces} & *star !bang %pct @at `tick`",
+        "café \u2013 “quotes” 日本語 😀",
+        "separators \u2028 \u2029 \x85 del \x7f bom \ufeff",
+        "back\\slash",
+        "",
+    ],
+)
+def test_yaml_scalars_read_back_as_the_same_string(value: str) -> None:
+    written = yaml_scalar(value)
+    assert "\n" not in written
+    assert json.loads(written) == value
+    yaml = pytest.importorskip("yaml")
+    assert yaml.safe_load(f"key: {written}") == {"key": value}
+
+
+def test_yaml_scalars_of_other_types() -> None:
+    assert yaml_scalar(None) == "null"
+    assert yaml_scalar(12) == "12"
+    assert yaml_scalar([]) == "[]"
+    assert yaml_scalar(["a", 'b"']) == '["a", "b\\""]'
+    assert yaml_scalar("café") == '"café"'  # non-ASCII stays readable
+
+
+def test_markdown_front_matter_round_trips() -> None:
+    content = render_markdown(ARTICLE, "in/x.html")
+    head, _, body = content.partition("\n---\n\n")
+    assert head.startswith("---\n")
+    assert body == ARTICLE.text + "\n"
+    front = head.removeprefix("---\n")
+    assert [line.split(":", 1)[0] for line in front.splitlines()] == list(FRONT_MATTER_KEYS)
+    want = {**ARTICLE.to_dict(), "source": "in/x.html"}
+    want = {key: want[key] for key in FRONT_MATTER_KEYS}
+    assert {line.split(": ", 1)[0]: json.loads(line.split(": ", 1)[1]) for line in front.splitlines()} == want
+    yaml = pytest.importorskip("yaml")
+    assert yaml.safe_load(front) == want
+
+
+def test_jsonl_record_shape_and_fallbacks() -> None:
+    record = jsonl_record(
+        ARTICLE, relpath="site/x.html", source="in/site/x.html", added="2026-01-01T00:00:00Z"
+    )
+    assert record["id"] == "https://news.example.com/storm"
+    assert record["source"] == "https://news.example.com/storm?x=1#top"
+    assert record["created"] == "2024-03-05"
+    assert record["text"] == ARTICLE.text
+    assert record["metadata"]["title"] == ARTICLE.title
+    assert record["metadata"]["input"] == "in/site/x.html"
+    assert "text" not in record["metadata"]
+
+    bare = Article(text="Just text.")
+    record = jsonl_record(bare, relpath="site/x.html", source="in/site/x.html", added="t")
+    assert (record["id"], record["source"], record["created"]) == ("site/x.html", "in/site/x.html", None)
+
+
+def test_jsonl_line_is_one_line_whatever_the_text() -> None:
+    record = jsonl_record(ARTICLE, relpath="x.html", source="x.html", added="t")
+    record["text"] += "\u2028\u2029\x85\r\n"
+    line = jsonl_line(record)
+    assert line.endswith(b"\n")
+    decoded = line.decode("utf-8")
+    assert decoded.splitlines() == [decoded.rstrip("\n")]  # str.splitlines splits on U+2028 too
+    assert json.loads(decoded) == record
+
+
+def test_render_for_stdout() -> None:
+    assert render(ARTICLE, "txt", source="s", relpath="r", added="t") == ARTICLE.text + "\n"
+    assert json.loads(render(ARTICLE, "json", source="s", relpath="r", added="t"))["source"] == "s"
+    assert json.loads(render(ARTICLE, "jsonl", source="s", relpath="r", added="t"))["added"] == "t"
+    assert render(ARTICLE, "md", source="s", relpath="r", added="t").startswith("---\ntitle: ")
+    with pytest.raises(ValueError):
+        render(ARTICLE, "xml", source="s", relpath="r", added="t")
