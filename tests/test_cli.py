@@ -278,6 +278,10 @@ def test_a_page_without_an_article_is_skipped_not_failed(stub_html: str, saved: 
     assert "done 3, skipped 1, failed 0" in result.stderr
     assert not any(name.startswith("not-found") for name in files_under(out))
 
+    alone = run(str(stub))  # stdout mode: nothing on stdout, still not a failure
+    assert (alone.exit_code, alone.stdout) == (0, "")
+    assert "skipped 1" in alone.stderr
+
     quiet = run(str(stub), str(saved), "-o", str(out), "-j", "1", "--quiet")
     assert quiet.exit_code == 0
     assert quiet.stderr == ""
@@ -387,11 +391,13 @@ _real_clean = scraper.clean
 
 
 @pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="needs fork to patch the workers")
+@pytest.mark.parametrize("chunk", [1, 3])
 def test_a_crashing_worker_fails_only_its_own_input(
-    saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     (saved / "crash.html").write_text("<html><body><p>CRASH</p></body></html>", encoding="utf-8")
     monkeypatch.setattr(scraper, "clean", _crashing_clean)
+    monkeypatch.setattr(cli, "_chunk_size", lambda count, jobs: chunk)
     out = tmp_path / "out"
     result = run(str(saved), "-o", str(out), "-j", "2")
     assert result.exit_code == 1
