@@ -17,6 +17,8 @@ from selectolax.lexbor import LexborNode
 
 from .article import Removal
 from .patterns import (
+    AD_LABEL,
+    AD_LABEL_SEEDS,
     AUTHOR_BIO_TEXT,
     AUTHOR_LINK_SELECTOR,
     COOKIE_TEXT,
@@ -24,15 +26,17 @@ from .patterns import (
     CTA_TEXT,
     FORM_FIELD_SELECTOR,
     RELATED_HEADING,
-    SHARE_LINK_SELECTOR,
+    SHARE_ENDPOINTS,
+    SHARE_LINK_SEED,
 )
 
 # Containers a climb never removes: the document and the article's own wrappers.
 _STOP_TAGS = frozenset({"html", "body", "main", "article"})
 # A paragraph this long that is not itself a call to action is prose: a climb stops below it.
 _PROSE_CHARS = 150
-# A climb stops below a parent that holds this many more paragraphs than the block so far.
-_MAX_EXTRA_PARAGRAPHS = 3
+# A climb stops below a parent that holds this many more plain paragraphs than the block so far.
+_MAX_EXTRA_PARAGRAPHS = 2
+_PLAIN_MIN_CHARS = 60
 # No single removal may take more than this share of the page's text.
 _MAX_SHARE = 0.5
 _CTA_BLOCK_CHARS = 700
@@ -48,6 +52,7 @@ _CARD_SHARE = 0.7
 _SNIPPET_CHARS = 100
 # Elements whose own text mentions cookies (Lexbor matches this in C, no Python loop).
 _COOKIE_SEED = '*:lexbor-contains("cookie" i)'
+_AD_LABEL_MAX_CHARS = 60
 
 
 def text_of(node: LexborNode) -> str:
@@ -71,21 +76,31 @@ def _has_prose(node: LexborNode) -> bool:
     return any(_is_prose(text_of(p)) for p in node.css("p"))
 
 
+def _plain_paragraphs(node: LexborNode) -> int:
+    """Paragraphs that read as sentences and are no call to action."""
+    count = 0
+    for paragraph in node.css("p"):
+        text = text_of(paragraph)
+        if len(text) >= _PLAIN_MIN_CHARS and not CTA_TEXT.search(text):
+            count += 1
+    return count
+
+
 def climb(seed: LexborNode, max_chars: int) -> LexborNode:
     """The largest ancestor of ``seed`` (or seed itself) that stays small and holds no prose.
 
-    Small: at most ``max_chars`` of text, no paragraph of prose, and not several paragraphs
-    more than the block below it (an article of short paragraphs is still an article).
+    Small: at most ``max_chars`` of text, no paragraph of prose, and not several plain
+    paragraphs more than the block below it (an article of short paragraphs is still an article).
     """
     best = seed
-    best_paragraphs = len(seed.css("p"))
+    best_paragraphs = _plain_paragraphs(seed)
     while True:
         parent = best.parent
         if parent is None or parent.tag in _STOP_TAGS or not parent.tag or parent.tag.startswith("#"):
             return best
         if len(text_of(parent)) > max_chars or _has_prose(parent):
             return best
-        paragraphs = len(parent.css("p"))
+        paragraphs = _plain_paragraphs(parent)
         if paragraphs - best_paragraphs >= _MAX_EXTRA_PARAGRAPHS:
             return best
         best, best_paragraphs = parent, paragraphs
@@ -97,10 +112,18 @@ class Pruner:
 
     root: LexborNode
     page_chars: int = 0
+    folded_text: str = ""
     removals: list[Removal] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.page_chars = len(text_of(self.root))
+        text = text_of(self.root)
+        self.page_chars = len(text)
+        # Lets a detector skip its selector scans on pages where its trigger words never occur.
+        self.folded_text = text.casefold()
+
+    def mentions(self, *words: str) -> list[str]:
+        """Those of ``words`` (lowercase) that occur anywhere in the page's text."""
+        return [word for word in words if word in self.folded_text]
 
     def remove_all(self, candidates: Iterable[tuple[LexborNode, str]], by: str) -> None:
         """Remove each (node, reason), outermost first, skipping nodes inside another candidate.
@@ -130,18 +153,18 @@ class Pruner:
             node.decompose()
 
 
-def detect_signup_forms(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+def detect_signup_forms(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Newsletter / registration promos: the small block around an e-mail or password field."""
-    for field_node in root.css(FORM_FIELD_SELECTOR):
+    for field_node in page.root.css(FORM_FIELD_SELECTOR):
         block = climb(field_node, _CTA_BLOCK_CHARS)
         is_login = (field_node.attributes.get("type") or "").lower() == "password"
         if is_login or CTA_TEXT.search(text_of(block)):
             yield block, "block around a sign-up field"
 
 
-def detect_signup_buttons(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+def detect_signup_buttons(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Promos with a "Sign up" / "Subscribe" button or link and no form field."""
-    for button in root.css("a, button, input[type=submit i], input[type=button i]"):
+    for button in page.root.css("a, button, input[type=submit i], input[type=button i]"):
         label = text_of(button) or button.attributes.get("value") or ""
         if len(label) > 40 or not CTA_BUTTON.match(label):
             continue
@@ -150,10 +173,12 @@ def detect_signup_buttons(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
             yield block, f"promo around a {label.strip()!r} button"
 
 
-def detect_share_bars(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+def detect_share_bars(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Rows of share buttons: the small block around links to share endpoints."""
-    for link in root.css(SHARE_LINK_SELECTOR):
-        yield climb(link, _SHARE_BLOCK_CHARS), "block around share links"
+    for link in page.root.css(SHARE_LINK_SEED):
+        href = (link.attributes.get("href") or "").lower()
+        if any(endpoint in href for endpoint in SHARE_ENDPOINTS):
+            yield climb(link, _SHARE_BLOCK_CHARS), "block around share links"
 
 
 def _direct_children(node: LexborNode) -> list[LexborNode]:
@@ -177,9 +202,9 @@ def _looks_like_story_list(node: LexborNode) -> bool:
     return words_per_link >= _LIST_MIN_LINK_WORDS
 
 
-def detect_story_lists(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+def detect_story_lists(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Lists of links to other stories ("latest", "related") inside or after the article."""
-    for node in root.css("ul, ol"):
+    for node in page.root.css("ul, ol"):
         if _looks_like_story_list(node):
             yield node, "link-dense list of headlines"
 
@@ -190,9 +215,9 @@ def _is_card(node: LexborNode) -> bool:
     )
 
 
-def detect_card_grids(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+def detect_card_grids(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Grids of repeated story cards (link + headline or image), whatever their class names."""
-    for node in root.css("div, section, aside, ul, ol, nav"):
+    for node in page.root.css("div, section, aside, ul, ol, nav"):
         children = _direct_children(node)
         if len(children) < _LIST_MIN_ITEMS:
             continue
@@ -223,9 +248,9 @@ def _section_after_heading(heading: LexborNode) -> Iterable[LexborNode]:
         sibling = sibling.next
 
 
-def detect_related_sections(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+def detect_related_sections(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """A "Related" / "More from" / "Mehr zum Thema" heading and the links under it."""
-    for heading in root.css("h1, h2, h3, h4, h5, h6, [role=heading], strong, b"):
+    for heading in page.root.css("h1, h2, h3, h4, h5, h6, [role=heading], strong, b"):
         label = text_of(heading)
         if not label or len(label) > 60 or not RELATED_HEADING.match(label):
             continue
@@ -241,17 +266,30 @@ def detect_related_sections(root: LexborNode) -> Iterable[tuple[LexborNode, str]
             yield node, what
 
 
-def detect_cookie_notices(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+def detect_cookie_notices(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Cookie banners and consent notices: the small block around a cookie sentence."""
-    for seed in root.css(_COOKIE_SEED):
+    if not page.mentions("cookie"):
+        return
+    for seed in page.root.css(_COOKIE_SEED):
         block = climb(seed, _COOKIE_BLOCK_CHARS)
         if COOKIE_TEXT.search(text_of(block)):
             yield block, "cookie notice"
 
 
-def detect_author_bios(root: LexborNode) -> Iterable[tuple[LexborNode, str]]:
+def detect_ad_labels(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
+    """ "Advertisement" / "Anzeige" labels of ad slots, and "story continues below" markers."""
+    words = page.mentions(*AD_LABEL_SEEDS)
+    if not words:
+        return
+    for seed in page.root.css(", ".join(f'*:lexbor-contains("{word}" i)' for word in words)):
+        text = text_of(seed)
+        if len(text) <= _AD_LABEL_MAX_CHARS and AD_LABEL.match(text):
+            yield seed, "ad label"
+
+
+def detect_author_bios(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Author-bio boxes: a short block with a profile link and "X is a reporter ..." text."""
-    for link in root.css(AUTHOR_LINK_SELECTOR):
+    for link in page.root.css(AUTHOR_LINK_SELECTOR):
         block = climb(link, _BIO_BLOCK_CHARS)
         if AUTHOR_BIO_TEXT.search(text_of(block)):
             yield block, "author bio box"
@@ -275,7 +313,7 @@ def prose_chars(root: LexborNode) -> int:
     return total
 
 
-Detector = Callable[[LexborNode], Iterable[tuple[LexborNode, str]]]
+Detector = Callable[[Pruner], Iterable[tuple[LexborNode, str]]]
 
 # In order: the precise structural detectors first, so later ones see a smaller page.
 DETECTORS: dict[str, Detector] = {
@@ -283,6 +321,7 @@ DETECTORS: dict[str, Detector] = {
     "signup-button": detect_signup_buttons,
     "share-bar": detect_share_bars,
     "cookie-notice": detect_cookie_notices,
+    "ad-label": detect_ad_labels,
     "related-section": detect_related_sections,
     "story-list": detect_story_lists,
     "card-grid": detect_card_grids,
@@ -293,4 +332,4 @@ DETECTORS: dict[str, Detector] = {
 def remove_boilerplate(pruner: Pruner) -> None:
     """Run every generic detector over the pruner's page, recording what each removed."""
     for name, detector in DETECTORS.items():
-        pruner.remove_all(list(detector(pruner.root)), by=f"detector:{name}")
+        pruner.remove_all(list(detector(pruner)), by=f"detector:{name}")

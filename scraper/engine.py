@@ -64,8 +64,12 @@ def _to_text(html: str | bytes) -> tuple[str, bytes]:
     raise InputError(f"html must be str or bytes, not {type(html).__name__}")
 
 
+_NON_LETTERS = re.compile(r"[\W_]+")
+
+
 def _letters(text: str) -> int:
-    return sum(1 for char in text if char.isalnum())
+    """Letters and digits in ``text`` (a script-neutral size: CJK has no spaces between words)."""
+    return len(_NON_LETTERS.sub("", text))
 
 
 def _is_index_page(meta: Metadata, link_density: float, lines: list[str]) -> bool:

@@ -135,7 +135,11 @@ SHARE_ENDPOINTS = [
     "flipboard.com/bookmarklet",
     "xing.com/spi/shares",
 ]
-SHARE_LINK_SELECTOR = ", ".join(f'a[href*="{endpoint}" i]' for endpoint in SHARE_ENDPOINTS)
+# A few substrings that every endpoint above contains: one cheap scan, then an exact check.
+SHARE_LINK_SEED = ", ".join(
+    f'a[href*="{part}" i]'
+    for part in ("share", "intent", "submit", "send", "wa.me", "pin/create", "mailto:?", "bookmarklet")
+)
 # Whole texts of the buttons in a share bar.
 SHARE_TEXT = _whole(
     [
@@ -160,6 +164,27 @@ SHARE_TEXT = _whole(
 FORM_FIELD_SELECTOR = (
     "input[type=email i], input[name*=email i], input[placeholder*=mail i], input[type=password i]"
 )
+# Whole texts of ad slots' labels and "continue below the ad" markers.
+AD_LABEL = _whole(
+    [
+        r"advertisements?",
+        r"advertising",
+        r"advert",
+        r"ad",
+        r"sponsored(?: content)?",
+        r"paid (?:content|post)",
+        r"anzeige",
+        r"werbung",
+        r"publicit[ée]",
+        r"publicidad",
+        r"pubblicit[àa]",
+        r"(?:the )?(?:story|article) continues (?:below|after)(?: (?:this )?(?:advertisement|ad))?",
+        r"continue reading (?:below|the main story)",
+        r"scroll (?:down )?to continue(?: reading| with content)?",
+    ]
+)
+# Words that the ad labels contain, for a cheap first pass over the page in C.
+AD_LABEL_SEEDS = ("advert", "sponsored", "anzeige", "werbung", "publicit", "pubblicit", "continue")
 COOKIE_TEXT = _within(
     [
         r"(?:we|this (?:site|website)) uses? cookies",

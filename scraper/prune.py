@@ -10,8 +10,25 @@ from .boilerplate import Pruner
 from .rules import SiteRule
 
 # Never article text, and the bulk of most pages' bytes: dropping them first makes every later
-# step (detectors, serialisation, trafilatura's own parse) cheaper.
-NOISE_SELECTOR = "script, style, noscript, template, svg, iframe, canvas, object, embed, head link, head meta"
+# step (detectors, serialisation, trafilatura's own parse) cheaper. Navigation is dropped here too:
+# measured on wcxb-dev, it raises F1 slightly and saves trafilatura a share of its work.
+NOISE_SELECTOR = ", ".join(
+    (
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "iframe",
+        "canvas",
+        "object",
+        "embed",
+        "head link",
+        "head meta",
+        "nav",
+        "[role=navigation]",
+    )
+)
 
 
 def drop_noise(tree: LexborHTMLParser) -> None:

@@ -132,13 +132,13 @@ def test_metadata_fields_are_filled_from_the_page() -> None:
         '<meta property="og:site_name" content="The Gazette">'
         '<meta property="og:description" content="The river burst its banks.">'
         '<meta property="article:published_time" content="2024-05-07T08:00:00Z">'
-        '<meta name="author" content="Ann Writer">'
+        '<meta name="author" content="Ann Baxter">'
     )
     article = scraper.clean(page(head=head))
     assert article.canonical_url == "https://gazette.example/2024/05/flood"
     assert article.url == "https://gazette.example/2024/05/flood"
     assert article.sitename == "The Gazette"
     assert article.published.startswith("2024-05-07")
-    assert article.authors == ("Ann Writer",)
+    assert article.authors == ("Ann Baxter",)
     assert article.language == "en"
     assert article.description == "The river burst its banks."
