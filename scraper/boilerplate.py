@@ -36,7 +36,7 @@ _STOP_TAGS = frozenset({"html", "body", "main", "article"})
 _PROSE_CHARS = 150
 # A climb stops below a parent that holds this many more plain paragraphs than the block so far.
 _MAX_EXTRA_PARAGRAPHS = 2
-_PLAIN_MIN_CHARS = 60
+_PLAIN_MIN_CHARS = 30
 # No single removal may take more than this share of the page's text.
 _MAX_SHARE = 0.5
 _CTA_BLOCK_CHARS = 700
@@ -121,6 +121,10 @@ class Pruner:
         # Lets a detector skip its selector scans on pages where its trigger words never occur.
         self.folded_text = text.casefold()
 
+    def climb(self, seed: LexborNode, max_chars: int) -> LexborNode:
+        """:func:`climb`, never to a block that holds too much of this page's text."""
+        return climb(seed, min(max_chars, int(_MAX_SHARE * self.page_chars)))
+
     def mentions(self, *words: str) -> list[str]:
         """Those of ``words`` (lowercase) that occur anywhere in the page's text."""
         return [word for word in words if word in self.folded_text]
@@ -156,7 +160,7 @@ class Pruner:
 def detect_signup_forms(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Newsletter / registration promos: the small block around an e-mail or password field."""
     for field_node in page.root.css(FORM_FIELD_SELECTOR):
-        block = climb(field_node, _CTA_BLOCK_CHARS)
+        block = page.climb(field_node, _CTA_BLOCK_CHARS)
         is_login = (field_node.attributes.get("type") or "").lower() == "password"
         if is_login or CTA_TEXT.search(text_of(block)):
             yield block, "block around a sign-up field"
@@ -168,7 +172,7 @@ def detect_signup_buttons(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
         label = text_of(button) or button.attributes.get("value") or ""
         if len(label) > 40 or not CTA_BUTTON.match(label):
             continue
-        block = climb(button, _BUTTON_BLOCK_CHARS)
+        block = page.climb(button, _BUTTON_BLOCK_CHARS)
         if block is not button and CTA_TEXT.search(text_of(block)):
             yield block, f"promo around a {label.strip()!r} button"
 
@@ -178,7 +182,7 @@ def detect_share_bars(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     for link in page.root.css(SHARE_LINK_SEED):
         href = (link.attributes.get("href") or "").lower()
         if any(endpoint in href for endpoint in SHARE_ENDPOINTS):
-            yield climb(link, _SHARE_BLOCK_CHARS), "block around share links"
+            yield page.climb(link, _SHARE_BLOCK_CHARS), "block around share links"
 
 
 def _direct_children(node: LexborNode) -> list[LexborNode]:
@@ -271,7 +275,7 @@ def detect_cookie_notices(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     if not page.mentions("cookie"):
         return
     for seed in page.root.css(_COOKIE_SEED):
-        block = climb(seed, _COOKIE_BLOCK_CHARS)
+        block = page.climb(seed, _COOKIE_BLOCK_CHARS)
         if COOKIE_TEXT.search(text_of(block)):
             yield block, "cookie notice"
 
@@ -290,7 +294,7 @@ def detect_ad_labels(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
 def detect_author_bios(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Author-bio boxes: a short block with a profile link and "X is a reporter ..." text."""
     for link in page.root.css(AUTHOR_LINK_SELECTOR):
-        block = climb(link, _BIO_BLOCK_CHARS)
+        block = page.climb(link, _BIO_BLOCK_CHARS)
         if AUTHOR_BIO_TEXT.search(text_of(block)):
             yield block, "author bio box"
 

@@ -150,7 +150,7 @@ def test_every_site_rule_carries_a_test() -> None:
 
 
 @pytest.mark.parametrize(("rule", "index", "test"), SITE_TESTS, ids=lambda v: getattr(v, "name", None))
-def test_shipped_rule_tests(rule, index, test) -> None:  # noqa: ANN001
+def test_shipped_rule_tests(rule, index, test) -> None:
     article = scraper.clean(test.sample.read_bytes(), url=test.url)
     assert rule.label in {r.by for r in article.removed} or rule.body, f"{rule.name} removed nothing"
     for snippet in test.contains:

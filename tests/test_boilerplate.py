@@ -1,0 +1,160 @@
+"""Generic boilerplate detection through scraper.clean, on pages with generated class names.
+
+Each test page holds five real paragraphs and one kind of boilerplate placed where it defeats
+extractors: inside the article's own container. The paragraphs must all survive, the
+boilerplate must go, and Article.removed must name the detector that took it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import scraper
+from scraper.rules import load_rules
+
+PARAGRAPHS = [
+    "The council approved the new cycle lanes on Thursday after a debate that lasted most of the evening.",
+    "Supporters said the lanes would make the school run safer for the hundreds of children who cycle daily.",
+    "Shop owners on the high street worried that losing parking spaces would drive customers to the retail park.",
+    "A compromise keeps loading bays open before ten in the morning and after four in the afternoon.",
+    "Work on the first stretch is due to begin in March and should be finished before the summer holidays.",
+]
+GENERIC = load_rules(sites=False)
+
+
+def page(boilerplate: str, *, after: int = 2, tail: str = "") -> str:
+    body = []
+    for index, text in enumerate(PARAGRAPHS):
+        body.append(f'<p class="css-1q2w3e">{text}</p>')
+        if index == after:
+            body.append(boilerplate)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Cycle lanes approved</title>'
+        '<meta property="og:type" content="article"></head><body><div class="sc-a1b2c3">'
+        '<article class="css-9z8y7x"><h1 class="css-h1x">Cycle lanes approved</h1>'
+        f'<div class="css-4r5t6y">{"".join(body)}</div>{tail}</article></div></body></html>'
+    )
+
+
+def clean(html: str) -> scraper.Article:
+    return scraper.clean(html, url="https://town.example/news/cycle-lanes", rules=GENERIC)
+
+
+def assert_clean(article: scraper.Article, leaked: list[str], detector: str) -> None:
+    assert article.text.split("\n\n") == PARAGRAPHS
+    for snippet in leaked:
+        assert snippet not in article.text
+    assert detector in {r.by for r in article.removed}, [r.by for r in article.removed]
+
+
+def test_newsletter_box_with_email_field() -> None:
+    box = (
+        '<div class="css-nl1"><p class="css-k1">The Daily Town</p>'
+        '<h3 class="css-k2">Get the Daily Town newsletter</h3>'
+        '<p class="css-k3">Local news you can trust, delivered to your inbox every morning.</p>'
+        '<form class="css-f1"><input type="email" placeholder="Your email address">'
+        '<button class="css-b1">Sign me up</button></form></div>'
+    )
+    assert_clean(clean(page(box)), ["Daily Town", "inbox"], "detector:signup-form")
+
+
+def test_subscribe_promo_without_a_form() -> None:
+    box = (
+        '<div class="css-p9"><p class="css-p8">Enjoying our journalism? Support local reporting '
+        'for less than a coffee a week.</p><a class="css-p7" href="/subscribe">Subscribe</a></div>'
+    )
+    assert_clean(clean(page(box)), ["Enjoying our journalism"], "detector:signup-button")
+
+
+def test_share_bar() -> None:
+    bar = (
+        '<div class="css-s1"><span>Share this article</span>'
+        '<a href="https://www.facebook.com/sharer/sharer.php?u=x">Facebook</a>'
+        '<a href="https://twitter.com/intent/tweet?url=x">X</a>'
+        '<a href="mailto:?subject=Cycle%20lanes">Email</a></div>'
+    )
+    assert_clean(clean(page(bar, after=0)), ["Share this article", "Facebook"], "detector:share-bar")
+
+
+def test_story_list_inside_the_article() -> None:
+    items = "".join(
+        f'<li class="css-li"><a href="/news/story-{i}"><span class="css-k">In Depth</span>'
+        f"Headline about another town matter number {i}<span>Teaser for the story</span></a></li>"
+        for i in range(6)
+    )
+    tail = f'<ul class="css-ul">{items}</ul>'
+    assert_clean(clean(page("", tail=tail)), ["Headline about another", "In Depth"], "detector:story-list")
+
+
+def test_card_grid_after_the_body() -> None:
+    cards = "".join(
+        f'<div class="css-card"><a href="/news/{i}"><img src="/i/{i}.jpg" alt="">'
+        f'<h3 class="css-ch">Another story headline {i}</h3></a><span class="css-t">3 min read</span></div>'
+        for i in range(4)
+    )
+    tail = f'<div class="css-grid">{cards}</div>'
+    assert_clean(clean(page("", tail=tail)), ["Another story headline"], "detector:card-grid")
+
+
+@pytest.mark.parametrize(
+    "heading", ["Related stories", "More from Town News", "Mehr zum Thema", "Lire aussi"]
+)
+def test_related_heading_and_its_links(heading: str) -> None:
+    block = (
+        f'<div class="css-r1"><h2 class="css-r2">{heading}</h2>'
+        '<div class="css-r3"><a href="/a">Bridge closure extended</a></div>'
+        '<div class="css-r3"><a href="/b">Library hours change</a></div></div>'
+    )
+    assert_clean(clean(page("", tail=block)), [heading, "Bridge closure"], "detector:related-section")
+
+
+def test_ad_labels_between_paragraphs() -> None:
+    slot = '<div class="css-ad"><span class="css-adl">Advertisement</span><div id="slot-1"></div></div>'
+    assert_clean(clean(page(slot)), ["Advertisement"], "detector:ad-label")
+
+
+def test_cookie_banner() -> None:
+    banner = (
+        '<div class="css-c1"><p>We use cookies to improve your experience. By continuing you agree to '
+        "our cookie policy.</p><button>Accept all</button><button>Settings</button></div>"
+    )
+    html = page("").replace("</body>", banner + "</body>")
+    assert_clean(clean(html), ["We use cookies", "Accept all"], "detector:cookie-notice")
+
+
+def test_author_bio_box() -> None:
+    bio = (
+        '<div class="css-bio"><img src="/a.jpg" alt=""><a href="/author/jane-roe">Jane Roe</a>'
+        "<p>Jane Roe is a local government reporter covering transport and planning.</p></div>"
+    )
+    article = clean(page("", after=4, tail=bio))
+    assert_clean(article, ["Jane Roe is a local"], "detector:author-bio")
+
+
+def test_repeated_promo_line_kept_once_and_title_line_dropped() -> None:
+    line = "A free weekly briefing on the decisions shaping your town and your street."
+    promo = f'<p class="css-q">{line}</p><p class="css-r">Meanwhile, in other news.</p><p class="css-q2">{line}</p>'
+    article = clean(page(promo, after=3))
+    lines = article.text.split("\n\n")
+    assert lines.count("A free weekly briefing on the decisions shaping your town and your street.") == 1
+    assert "detector:repeated-line" in {r.by for r in article.removed}
+    assert "Cycle lanes approved" not in article.text
+
+
+def test_table_of_contents_is_not_taken_for_a_story_list() -> None:
+    toc = (
+        '<ul class="css-toc"><li><a href="#one">Why the lanes were proposed</a></li>'
+        '<li><a href="#two">What shop owners said about it</a></li>'
+        '<li><a href="#three">When the work will start and end</a></li></ul>'
+    )
+    article = clean(page(toc, after=0))
+    assert not {"detector:story-list", "detector:card-grid"} & {r.by for r in article.removed}
+
+
+def test_article_of_short_paragraphs_survives_an_inline_promo() -> None:
+    short = [f"Short paragraph number {i} of a brief news item." for i in range(6)]
+    body = "".join(f"<p>{text}</p>" for text in short)
+    promo = '<div><h3>Sign up for our newsletter</h3><form><input type="email"><button>Sign up</button></form></div>'
+    html = f"<html><body><article><div class='x'>{body}{promo}</div></article></body></html>"
+    article = scraper.clean(html, rules=GENERIC)
+    assert article.text.split("\n\n") == short
