@@ -1,0 +1,1370 @@
+"""Article metadata from the parsed page: title, authors, dates, site, language, tags, URLs.
+
+One pass over the page the engine already parsed (selectolax / Lexbor), before any pruning,
+so the head, the JSON-LD blocks and the bylines are all still there. No second parse, no
+trafilatura metadata call (that costs 1.6-2x a text extraction); ``htmldate`` only as the last
+resort for a date, when nothing structured names one.
+
+Signals, in order of trust, and why:
+
+1. **JSON-LD** (schema.org ``NewsArticle``, ``Article``, ``BlogPosting``, ``LiveBlogPosting`` ...,
+   also inside ``@graph``, lists and ``mainEntity``; ``@id`` references resolved). It is written for
+   search engines, which check it, so it names the article's own headline, authors and dates in
+   typed fields rather than the page's. We take the article entity whose URL is the page's, else
+   the first one; entities nested deeper (an ``ItemList`` of related stories) are not the page.
+2. **OpenGraph / article:** metas (``og:title``, ``og:site_name``, ``article:published_time`` ...):
+   also consumed by machines (social previews), so nearly as reliable, but ``og:title`` often
+   carries a site suffix and ``article:author`` is often a profile URL (skipped).
+3. **Standard metas** (``author``, ``parsely-*``, ``sailthru.*``, ``dc.*``, ``citation_*``,
+   ``date`` ...): older conventions, less consistently maintained by CMSes.
+4. **Microdata** (``itemprop=author / datePublished / headline``) and ``<time datetime>``: in the
+   visible page, so right when present, but easily from a teaser or a comment instead of the article.
+5. **Visible text**: ``rel=author`` links, byline elements (``.byline``, ``[class*=author]``), split
+   into names; ``<h1>``; ``<title>`` less its site suffix. Last, because menus, teasers and author
+   boxes look the same as the real thing.
+
+Titles are the exception to "first signal wins": the visible ``<h1>`` is what readers take as the
+title, and the structured titles often add a site suffix or a different (SEO) wording. So a
+structured title that agrees with an ``<h1>`` (exactly, or once its site suffix is cut) is chosen
+first; without agreement the JSON-LD headline, then ``og:title``, the other metas, a lone ``<h1>``
+and the cut ``<title>`` follow in that order.
+
+Authors are cleaned the same way whatever their source: "By", "Von", "Par", "Por" ... prefixes,
+roles ("Staff Writer"), dates and credentials ("PhD") dropped, lists split on ``,``, ``;``, "and",
+"und", "et", "y" ...; kept only when they look like a person's name (no URL, no e-mail, not the
+site's name, not "Staff", a few capitalised words). The result keeps the page's order, deduplicated.
+
+Nothing here raises on an odd page: malformed JSON-LD falls back to a tolerant re-read and then to
+a few regular expressions, and every field is optional.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from html import unescape
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+__all__ = ["Metadata", "extract_metadata"]
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """What the page says about its article; every field optional."""
+
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    modified: str | None = None
+    sitename: str | None = None
+    language: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    canonical_url: str | None = None
+    image: str | None = None
+    json_ld_body: str | None = None
+    page_type: str | None = None
+
+
+QUOTES = "\"'\u2018\u2019\u201c\u201d"
+DASHES = "-\u2013\u2014"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --------------------------------------------------------------------------------------------
+# Names of things, grouped (data, not logic)
+# --------------------------------------------------------------------------------------------
+
+# schema.org types that are one article (lowercase). Anything ending in "article" counts too.
+ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "blogposting",
+        "reportagenewsarticle",
+        "liveblogposting",
+        "opinionnewsarticle",
+        "analysisnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "askpublicnewsarticle",
+        "scholarlyarticle",
+        "medicalscholarlyarticle",
+        "techarticle",
+        "satiricalarticle",
+        "advertisercontentarticle",
+        "socialmediaposting",
+        "discussionforumposting",
+        "report",
+        "posting",
+        "review",
+        "recipe",
+        "howto",
+        "videoobject",
+        "podcastepisode",
+    }
+)
+# Types whose fields describe the page as a whole: a weaker source of dates and titles.
+PAGE_TYPES = frozenset(
+    {
+        "webpage",
+        "itempage",
+        "aboutpage",
+        "collectionpage",
+        "profilepage",
+        "qapage",
+        "faqpage",
+        "searchresultspage",
+        "contactpage",
+        "medicalwebpage",
+    }
+)
+PUBLISHER_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "website"})
+
+# Meta keys (name / property / itemprop, lowercase) per field, most trusted first.
+META_TITLE = (
+    "og:title",
+    "twitter:title",
+    "parsely-title",
+    "sailthru.title",
+    "dc.title",
+    "dcterms.title",
+    "citation_title",
+    "headline",
+    "title",
+)
+META_AUTHOR = (
+    "article:author",
+    "author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+    "citation_author",
+    "byl",
+    "authors",
+    "article:author_name",
+    "cxenseparse:author",
+)
+META_PUBLISHED = (
+    "article:published_time",
+    "og:published_time",
+    "article:published",
+    "datepublished",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "dc.date.created",
+    "citation_publication_date",
+    "citation_date",
+    "article.published",
+    "publish-date",
+    "publish_date",
+    "published_date",
+    "publication_date",
+    "pubdate",
+    "date",
+    "datecreated",
+    "article_date_original",
+    "cxenseparse:recs:publishtime",
+    "og:updated_time",
+)
+META_MODIFIED = (
+    "article:modified_time",
+    "og:modified_time",
+    "datemodified",
+    "dcterms.modified",
+    "dc.date.modified",
+    "article.updated",
+    "last-modified",
+    "lastmod",
+    "og:updated_time",
+)
+META_SITENAME = (
+    "og:site_name",
+    "application-name",
+    "apple-mobile-web-app-title",
+    "publisher",
+    "dc.publisher",
+)
+META_DESCRIPTION = (
+    "og:description",
+    "description",
+    "twitter:description",
+    "dc.description",
+    "dcterms.description",
+    "sailthru.description",
+)
+META_TAGS = ("article:tag", "news_keywords", "parsely-tags", "sailthru.tags", "keywords", "citation_keywords")
+META_IMAGE = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
+META_LANGUAGE = ("og:locale", "content-language", "language", "dc.language", "dcterms.language")
+
+# Byline elements, most specific first: each tier is tried in turn, the first with names wins.
+BYLINE_TIERS = (
+    "[itemprop~=author], a[rel~=author], link[rel~=author]",
+    '[class*="author-name" i], [class*="author__name" i], [class*="authorname" i], '
+    '[class*="byline__name" i], [class*="byline-name" i], [class*="author-link" i], '
+    '[data-testid*="author" i]',
+    '[class*="byline" i], [id*="byline" i], [class*="byl" i]',
+    '[class*="author" i], [id*="author" i], [rel~=author], address',
+)
+# Containers whose bylines belong to something other than the article.
+FOREIGN_CONTAINER = re.compile(
+    r"(?<![a-z])(?:comment|related|recommend|teaser|sidebar|widget|footer|popular|trending|newsletter|"
+    r"promo|more-from|read-?more|next-article|cards?|rail|nav|navbar|menu|breadcrumbs?)",
+    re.IGNORECASE,
+)
+# A class naming a part of an author box that is not the name ("author-bio", "author__avatar").
+NOT_NAME_PART = re.compile(
+    r"(?:author|byl)\w*[-_]+(?:avatar|image|img|photo|pic|bio|desc|title|role|position|job|date|time|"
+    r"social|share|follow|count|posts|label|icon|prefix|intro|info|about|more)|"
+    r"(?:avatar|image|img|photo|bio|desc|social|share|label|icon|prefix)[-_]*(?:author|byl)",
+    re.IGNORECASE,
+)
+FOREIGN_TAGS = frozenset({"footer", "nav", "aside", "header"})
+
+DIGIT = re.compile(r"\d")
+TAG_RE = re.compile(r"<[^>]{0,500}>")
+SPACES = re.compile(r"\s+")
+
+# Title separators before a site name: " | Site", " - Site", " — Site", " :: Site".
+TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•|»|«|/|~|:)\s+")
+
+# Dates
+ISO_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)-?(?P<m>[01]\d)-?(?P<d>[0-3]\d)"
+    r"(?:[T\s](?P<H>[0-2]\d):?(?P<M>[0-5]\d)(?::?(?P<S>[0-5]\d))?(?:[.,]\d+)?"
+    r"\s*(?P<tz>Z|UTC|GMT|[+-][01]\d(?::?[0-5]\d)?)?)?"
+)
+SLASH_DATE_YMD = re.compile(r"\b(?P<y>(?:19|20)\d\d)[/.](?P<m>[01]?\d)[/.](?P<d>[0-3]?\d)\b")
+DMY_DATE = re.compile(r"\b(?P<d>[0-3]?\d)[./](?P<m>[01]?\d)[./](?P<y>(?:19|20)\d\d)\b")
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "jan january januar janvier enero gennaio januari janeiro jän jänner ene gen janv",
+            "feb february februar février fevrier febrero febbraio februari fevereiro fév fev févr",
+            "mar march märz maerz mars marzo maart março mär marz",
+            "apr april avril abril aprile avr abr",
+            "may mai mayo maggio mei maio mag",
+            "jun june juni juin junio giugno junho giu",
+            "jul july juli juillet julio luglio julho juil lug",
+            "aug august août aout agosto augustus ago",
+            "sep sept september septembre septiembre settembre setembro set",
+            "oct october oktober octobre octubre ottobre outubro okt ott out",
+            "nov november novembre noviembre novembro",
+            "dec december dezember décembre decembre diciembre dicembre dezembro dez déc dic",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH_WORD = r"(?P<mon>[^\W\d_]{3,10})\.?"
+TEXT_DATE_MDY = re.compile(_MONTH_WORD + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b")
+TEXT_DATE_DMY = re.compile(
+    r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th|er|\.|º)?\s+(?:de\s+)?"
+    + _MONTH_WORD
+    + r",?\s+(?:de\s+)?(?P<y>(?:19|20)\d\d)\b"
+)
+# Words of roles: a byline is cut before them ("Jane Doe Senior Reporter" -> "Jane Doe").
+ROLE_WORDS = _words(
+    """
+    staff writer writers editor editors reporter reporters correspondent correspondents contributor
+    contributors contributing columnist journalist journalists photographer photographers senior chief
+    managing associate executive deputy head founder co-founder ceo cto expert specialist consultant
+    analyst former freelance researcher producer host anchor intern fellow director manager
+    redakteur redakteurin korrespondent korrespondentin rédacteur rédactrice redactor redattore
+    last updated update published posted reviewed fact-checked fact checked medically
+    """
+)
+# Words that are no name on their own: a byline made only of these (and roles) is dropped.
+GENERIC_WORDS = ROLE_WORDS | _words(
+    """
+    the a an our your by team desk news newsroom admin administrator webmaster editorial guest anonymous
+    unknown sponsored content partner author authors autor autorin autoren auteur redaktion rédaction
+    redacción redazione agency agencies press release online digital media site blog magazine home
+    wire staffs board opinion user
+    """
+)
+# Words that never appear in a name: links and widgets next to the byline.
+NEVER_NAME_WORDS = _words(
+    """
+    view profile posts follow following followers share email e-mail twitter facebook linkedin
+    instagram subscribe newsletter read min mins minutes comments comment reply login sign more
+    about bio biography articles stories contact see
+    """
+)
+# Words of organisations: a byline equal to the site's name is the publication unless it reads as
+# a person ("Sam Bossley" on sam.bossley.com), which these words rule out.
+ORG_WORDS = _words(
+    """
+    news media group inc inc. llc ltd ltd. gmbh ag sa times post daily press journal magazine blog network
+    tv radio online digital security labs lab studio studios agency company co co. corp corp. team staff
+    editors foundation institute university college association society center centre bank insurance
+    health clinic services solutions systems software technologies tech store shop official club review
+    report guide world today weekly herald tribune gazette observer express mail telegraph chronicle
+    channel zeitung nachrichten verlag redaktion the of and &
+    """
+)
+_MONTH_ALTERNATION = "|".join(sorted((m for m in MONTHS if len(m) >= 3), key=len, reverse=True))
+_WEEKDAYS = (
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|montag|dienstag|mittwoch|donnerstag|"
+    r"freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+)
+# A date inside a byline ("Jane Doe, May 3, 2024", "Von Max Muster | 03.05.2024"): a split point.
+DATE_IN_BYLINE = re.compile(
+    rf"(?:\b(?:{_WEEKDAYS})\b\.?,?\s*)?"
+    rf"(?:\b(?:{_MONTH_ALTERNATION})\b\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:de\s+)?\b(?:{_MONTH_ALTERNATION})\b\.?(?:,?\s+(?:de\s+)?\d{{4}})?"
+    rf"|\b\d{{4}}-\d\d-\d\d\S*|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b"
+    rf"|\b(?:{_WEEKDAYS})\b)",
+    re.IGNORECASE,
+)
+MONTH_OR_DAY = re.compile(rf"^(?:{_MONTH_ALTERNATION}|{_WEEKDAYS})\.?$", re.IGNORECASE)
+# Standalone words that join names in a byline list.
+NAME_JOIN = re.compile(
+    r"\s*(?:[,;|/•·]|&|\+|\s(?:and|und|et|y|e|og|och|en|i|și|и|with|mit|avec|con)\s)\s*",
+    re.IGNORECASE,
+)
+BYLINE_PREFIX = re.compile(
+    r"^(?:(?:written|posted|published|reported|compiled|edited|reviewed|text|words|story|interview|"
+    r"photos?|fotos?|video|verfasst|geschrieben|ein\s+\w+)\s+)?"
+    r"(?:by|von|par|por|door|di|af|av|från|przez|от|from)\b[:\s]*",
+    re.IGNORECASE,
+)
+LABEL_PREFIX = re.compile(
+    r"^(?:authors?|autor(?:in|en)?|auteurs?|autore|text|texte|redakteur(?:in)?|reporter|"
+    r"written\s+by|posted\s+by|about\s+the\s+author)\b\s*[:|]?\s*",
+    re.IGNORECASE,
+)
+CREDENTIAL = re.compile(
+    r"^(?:(?i:ph\.?\s?d\.?|m\.?d\.?|d\.?o\.?|jr\.?|sr\.?|mba|msc?|bsc?|rdn?|ldn?|rn|np|pa-c|"
+    r"cpt|cscs|cdn|cde|mph|drph|pharmd|dds|dmd|facp|fand|lcsw|lpc|lmft|psyd|esq\.?|cfp|cpa)|"
+    r"[A-Z]{2,6}(?:-[A-Z0-9]+)?(?:\s\d+)?)$",
+)
+HONORIFIC = re.compile(r"^(?:dr|prof|mr|mrs|ms|mx|sir|dame)\.?\s+(?=\S)", re.IGNORECASE)
+URLISH = re.compile(r"^(?:https?:|www\.|/)|\.(?:com|org|net|de|fr|co\.uk|io)\b", re.IGNORECASE)
+URL_IN_TEXT = re.compile(r"(?:https?:)?//\S+|www\.\S+", re.IGNORECASE)
+EMAIL = re.compile(r"\S+@\S+\.\w+")
+HANDLE = re.compile(r"(?:^|\s)@\w+")
+USERNAME = re.compile(r"[a-z]\.[a-z]|_")
+NAME_PARTICLES = _words(
+    "van von der den de da di do dos das du le la del della bin ibn al el ten ter zu y e of"
+)
+
+LANGUAGE_TAG = re.compile(r"([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]{1,8})*(?:\s*[,;].*)?$")
+
+MIN_YEAR = 1995
+
+MAX_AUTHOR_CHARS = 60
+MAX_BYLINE_CHARS = 200
+MAX_TAGS = 40
+MAX_JSON_DEPTH = 6
+
+
+# --------------------------------------------------------------------------------------------
+# Small text helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _clean(value: Any) -> str | None:
+    """A trimmed one-line string with HTML entities and tags resolved, or None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    if "&" in value:
+        value = unescape(value)
+    if "<" in value:
+        value = TAG_RE.sub(" ", value)
+    value = SPACES.sub(" ", value).strip()
+    return value or None
+
+
+def _node_text(node: LexborNode) -> str:
+    return SPACES.sub(" ", node.text(deep=True, separator=" ", strip=True)).strip()
+
+
+def _fold(text: str) -> str:
+    return SPACES.sub(" ", text).strip().casefold().strip(QUOTES + " «».")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+# --------------------------------------------------------------------------------------------
+# Head metas
+# --------------------------------------------------------------------------------------------
+
+
+def _collect_metas(tree: LexborHTMLParser) -> dict[str, list[str]]:
+    metas: dict[str, list[str]] = {}
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        content = attrs.get("content")
+        if not content or not (content := content.strip()):
+            continue
+        for key_attr in ("property", "name", "itemprop", "http-equiv"):
+            key = attrs.get(key_attr)
+            if key:
+                metas.setdefault(key.strip().lower(), []).append(content)
+                break
+    return metas
+
+
+def _first_meta(metas: dict[str, list[str]], keys: Iterable[str]) -> str | None:
+    for key in keys:
+        for value in metas.get(key, ()):
+            if cleaned := _clean(value):
+                return cleaned
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# JSON-LD
+# --------------------------------------------------------------------------------------------
+
+_JSON_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_JSON_COMMENT = re.compile(r"^\s*//.*$|/\*.*?\*/", re.MULTILINE | re.DOTALL)
+_JSON_STRING_FIELD = r'"{}"\s*:\s*"((?:[^"\\]|\\.)*)"'
+_JSON_REGEX_FIELDS = ("headline", "datePublished", "dateModified", "inLanguage", "articleBody", "description")
+_JSON_AUTHOR_NAME = re.compile(
+    r'"author"\s*:\s*[\[{]?\s*(?:{[^{}]*?)?"name"\s*:\s*"((?:[^"\\]|\\.)*)"', re.DOTALL
+)
+_JSON_TYPE = re.compile(r'"@type"\s*:\s*"([^"]+)"')
+
+
+def _parse_json(text: str) -> list[Any]:
+    """Every JSON value in a script, tolerating comments, CDATA, trailing commas, concatenations."""
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        return [json.loads(text, strict=False)]
+    except (ValueError, RecursionError):
+        pass
+    repaired = text.replace("<![CDATA[", "").replace("]]>", "").replace("<!--", "").replace("-->", "")
+    repaired = _JSON_COMMENT.sub("", repaired)
+    repaired = _JSON_TRAILING_COMMA.sub(r"\1", repaired).strip().rstrip(";")
+    decoder = json.JSONDecoder(strict=False)
+    values: list[Any] = []
+    position = 0
+    while position < len(repaired):
+        start = min(
+            (i for i in (repaired.find("{", position), repaired.find("[", position)) if i >= 0), default=-1
+        )
+        if start < 0:
+            break
+        try:
+            value, position = decoder.raw_decode(repaired, start)
+        except (ValueError, RecursionError):
+            break
+        values.append(value)
+    if values:
+        return values
+    return [_regex_json(text)]
+
+
+def _regex_json(text: str) -> dict[str, Any]:
+    """What a few regular expressions find in JSON that does not parse."""
+    found: dict[str, Any] = {"_broken": True}
+    for field in _JSON_REGEX_FIELDS:
+        match = re.search(_JSON_STRING_FIELD.format(field), text)
+        if match:
+            found[field] = _unescape_json_string(match[1])
+    authors = [_unescape_json_string(m) for m in _JSON_AUTHOR_NAME.findall(text)]
+    if authors:
+        found["author"] = [{"name": name} for name in authors]
+    if types := _JSON_TYPE.findall(text):
+        article = [t for t in types if _is_article_type(t)]
+        found["@type"] = article[0] if article else types[0]
+    return found
+
+
+def _unescape_json_string(raw: str) -> str:
+    try:
+        return json.loads(f'"{raw}"', strict=False)
+    except ValueError:
+        return raw.replace('\\"', '"').replace("\\/", "/")
+
+
+def _types(entity: dict[str, Any]) -> list[str]:
+    return [t.rsplit("/", 1)[-1] for t in _as_list(entity.get("@type")) if isinstance(t, str)]
+
+
+def _is_article_type(name: str) -> bool:
+    lower = name.rsplit("/", 1)[-1].lower()
+    return lower in ARTICLE_TYPES or lower.endswith("article")
+
+
+def _entities(values: list[Any]) -> Iterator[dict[str, Any]]:
+    """Top-level entities: the values, list items, ``@graph`` members and ``mainEntity`` objects."""
+    stack: list[tuple[Any, int]] = [(value, 0) for value in reversed(values)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            continue
+        if isinstance(value, list):
+            stack.extend((item, depth + 1) for item in reversed(value))
+        elif isinstance(value, dict):
+            graph = value.get("@graph")
+            if graph is not None:
+                stack.extend((item, depth + 1) for item in reversed(_as_list(graph)))
+            if "@type" in value or "headline" in value:
+                yield value
+            for key in ("mainEntity", "mainEntityOfPage"):
+                inner = value.get(key)
+                if isinstance(inner, dict) and ("@type" in inner or "headline" in inner):
+                    stack.append((inner, depth + 1))
+
+
+class _JsonLd:
+    """The JSON-LD entities of a page, indexed for the fields we read."""
+
+    def __init__(self, tree: LexborHTMLParser) -> None:
+        self.entities: list[dict[str, Any]] = []
+        for node in tree.css('script[type*="ld+json" i]'):
+            try:
+                text = node.text(deep=True)
+            except Exception:
+                continue
+            if text:
+                self.entities.extend(_entities(_parse_json(text)))
+        self.by_id: dict[str, dict[str, Any]] = {}
+        for entity in self.entities:
+            ident = entity.get("@id")
+            if isinstance(ident, str) and len(entity) > 2:
+                self.by_id.setdefault(ident, entity)
+        self.articles = [e for e in self.entities if any(_is_article_type(t) for t in _types(e))]
+        self.pages = [e for e in self.entities if any(t.lower() in PAGE_TYPES for t in _types(e))]
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) <= {"@id", "@type"} and isinstance(value.get("@id"), str):
+            return self.by_id.get(value["@id"], value)
+        return value
+
+    def main_article(self, urls: Iterable[str | None]) -> dict[str, Any] | None:
+        if not self.articles:
+            return None
+        wanted = {_url_key(u) for u in urls if u}
+        if wanted and len(self.articles) > 1:
+            for article in self.articles:
+                for key in ("url", "@id", "mainEntityOfPage"):
+                    value = self.resolve(article.get(key))
+                    if isinstance(value, dict):
+                        value = value.get("@id") or value.get("url")
+                    if isinstance(value, str) and _url_key(value) in wanted:
+                        return article
+        # Otherwise the first that names a headline (a teaser list carries less), else the first.
+        for article in self.articles:
+            if article.get("headline") or article.get("name"):
+                return article
+        return self.articles[0]
+
+    def name_of(self, value: Any) -> str | None:
+        value = self.resolve(value)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, dict):
+            name = value.get("name")
+            if isinstance(name, list):
+                name = name[0] if name else None
+            if isinstance(name, dict):
+                name = name.get("@value") or name.get("name")
+            return _clean(name)
+        return _clean(value)
+
+
+def _url_key(url: str) -> str:
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    return host + parts.path.rstrip("/")
+
+
+def _json_authors(json_ld: _JsonLd, entity: dict[str, Any]) -> list[tuple[str, bool]]:
+    """Author names of one entity, each with whether it is typed as an organisation."""
+    raw = entity.get("author")
+    if raw is None:
+        raw = entity.get("creator")
+    if isinstance(raw, str) and raw.lstrip().startswith(("{", "[")):
+        parsed = _parse_json(raw)
+        raw = parsed[0] if parsed and not (isinstance(parsed[0], dict) and parsed[0].get("_broken")) else raw
+    found: list[tuple[str, bool]] = []
+    for item in _as_list(raw)[:20]:
+        item = json_ld.resolve(item)
+        if isinstance(item, str):
+            found.append((item, False))
+        elif isinstance(item, dict):
+            types = {t.lower() for t in _types(item)}
+            is_org = bool(types & PUBLISHER_TYPES) and "person" not in types
+            name = item.get("name")
+            if isinstance(name, list):
+                for one in name:
+                    if isinstance(one, str):
+                        found.append((one, is_org))
+                continue
+            if isinstance(name, dict):
+                name = name.get("name") or name.get("@value")
+            if not isinstance(name, str) or not name.strip():
+                parts = [item.get(k) for k in ("givenName", "additionalName", "familyName")]
+                name = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+            if name:
+                found.append((name, is_org))
+    return found
+
+
+def _json_images(value: Any) -> str | None:
+    for item in _as_list(value)[:5]:
+        if isinstance(item, str) and item.strip():
+            return item.strip()
+        if isinstance(item, dict):
+            url = item.get("url") or item.get("contentUrl") or item.get("@id")
+            if isinstance(url, str) and url.strip():
+                return url.strip()
+    return None
+
+
+def _json_keywords(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return _split_tags(value)
+    tags: list[str] = []
+    for item in _as_list(value):
+        if isinstance(item, str):
+            tags.extend(_split_tags(item))
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            tags.append(item["name"])
+    return tags
+
+
+def _json_language(value: Any) -> str | None:
+    value = value[0] if isinstance(value, list) and value else value
+    if isinstance(value, dict):
+        value = value.get("alternateName") or value.get("name")
+    return _language(value) if isinstance(value, str) else None
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+# --------------------------------------------------------------------------------------------
+
+
+def _valid_year(year: int) -> bool:
+    return MIN_YEAR <= year <= datetime.now(UTC).year + 1
+
+
+def _format_tz(tz: str | None) -> str:
+    if not tz:
+        return ""
+    if tz in ("Z", "UTC", "GMT"):
+        return "+00:00"
+    sign, digits = tz[0], tz[1:].replace(":", "")
+    digits = digits.ljust(4, "0")
+    return f"{sign}{digits[:2]}:{digits[2:4]}"
+
+
+def normalise_date(value: Any) -> str | None:
+    """An ISO 8601 date (``YYYY-MM-DD``) or date-time (``YYYY-MM-DDTHH:MM:SS[+HH:MM]``), or None.
+
+    Keeps the precision the page gives: a date stays a date, a time keeps its offset.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _from_timestamp(float(value))
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 120:
+        return None
+    if text.isdigit() and len(text) in (10, 13):
+        return _from_timestamp(int(text) / (1000 if len(text) == 13 else 1))
+    match = ISO_DATE.search(text)
+    if match and not (len(text) > 8 and match.start() > 0 and text[match.start() - 1].isdigit()):
+        year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
+        if _valid_year(year) and _valid_day(year, month, day):
+            if match["H"] is None:
+                return f"{year:04d}-{month:02d}-{day:02d}"
+            hour, minute, second = int(match["H"]), int(match["M"]), int(match["S"] or 0)
+            if hour < 24:
+                time = f"T{hour:02d}:{minute:02d}:{second:02d}{_format_tz(match['tz'])}"
+                return f"{year:04d}-{month:02d}-{day:02d}{time}"
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    if "," in text and text[:3].isalpha() and DIGIT.search(text):
+        try:  # RFC 2822: "Fri, 03 May 2024 15:47:42 GMT"
+            stamp = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            stamp = None
+        if stamp is not None and _valid_year(stamp.year):
+            return stamp.replace(microsecond=0).isoformat()
+    return _text_date(text)
+
+
+def _valid_day(year: int, month: int, day: int) -> bool:
+    try:
+        datetime(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _from_timestamp(seconds: float) -> str | None:
+    try:
+        stamp = datetime.fromtimestamp(seconds, tz=timezone(timedelta(0)))
+    except (OverflowError, OSError, ValueError):
+        return None
+    return stamp.replace(microsecond=0).isoformat() if _valid_year(stamp.year) else None
+
+
+def _text_date(text: str) -> str | None:
+    """A day written in words or digits: "May 3, 2024", "3. Mai 2024", "03.05.2024", "2024/05/03"."""
+    for pattern in (TEXT_DATE_MDY, TEXT_DATE_DMY):
+        for match in pattern.finditer(text):
+            month = MONTHS.get(match["mon"].lower().rstrip("."))
+            if month:
+                year, day = int(match["y"]), int(match["d"])
+                if _valid_year(year) and _valid_day(year, month, day):
+                    return f"{year:04d}-{month:02d}-{day:02d}"
+    for pattern in (SLASH_DATE_YMD, DMY_DATE):
+        match = pattern.search(text)
+        if match:
+            year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
+            if _valid_year(year) and _valid_day(year, month, day):
+                return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Authors
+# --------------------------------------------------------------------------------------------
+
+
+def _name_words(name: str) -> list[str]:
+    return [w.casefold().strip(".,:;()" + QUOTES) for w in name.split()]
+
+
+def _clean_name(part: str, strict: bool) -> str | None:
+    """One name out of one piece of a byline, or None when it is no person's (or desk's) name."""
+    part = part.strip(" \t:·•|()[].," + DASHES + QUOTES)
+    part = LABEL_PREFIX.sub("", BYLINE_PREFIX.sub("", part)).strip()
+    # "Jane Doe - Reporter", "Jane Doe (Reuters)", "Jane Doe 3 min read": the name comes first.
+    part = re.split(rf"\s[{DASHES}]\s|\s\d|\s?\(", part, maxsplit=1)[0].strip(" .,:;")
+    if not part or len(part) > MAX_AUTHOR_CHARS or CREDENTIAL.match(part) or MONTH_OR_DAY.match(part):
+        return None
+    if URLISH.search(part) or EMAIL.search(part) or DIGIT.search(part):
+        return None
+    words = part.split()
+    lowered = _name_words(part)
+    if any(w in NEVER_NAME_WORDS for w in lowered):
+        return None
+    # Cut at a role: "Keith Barry Senior Autos Reporter" -> "Keith Barry".
+    for index, word in enumerate(lowered):
+        if word in ROLE_WORDS and index >= 2:
+            words, lowered = words[:index], lowered[:index]
+            break
+    if all(w in GENERIC_WORDS or w in NAME_PARTICLES for w in lowered):
+        return None
+    if len(words) > (4 if strict else 6):
+        return None
+    name = " ".join(words)
+    if strict:
+        if len(words) == 1 and (USERNAME.search(name) or not name[:1].isupper()):
+            return None
+        for word, low in zip(words, lowered, strict=True):
+            first = word.lstrip("(" + QUOTES)[:1]
+            if low not in NAME_PARTICLES and first.isalpha() and first.islower():
+                return None
+    elif " " not in name and USERNAME.search(name):
+        return None
+    return name
+
+
+def _split_names(text: str, strict: bool) -> list[str]:
+    """Names in one author string: prefixes, roles, credentials, dates and handles dropped."""
+    text = _clean(text) or ""
+    if not text or len(text) > MAX_BYLINE_CHARS:
+        return []
+    text = HANDLE.sub(" ", EMAIL.sub(" | ", URL_IN_TEXT.sub(" | ", text)))
+    text = DATE_IN_BYLINE.sub(" | ", text)
+    text = LABEL_PREFIX.sub("", BYLINE_PREFIX.sub("", text.strip()))
+    # "Doe, Jane; Roe, John": surname first, one name per semicolon.
+    pieces = text.split(";")
+    if len(pieces) > 1 and all(piece.count(",") == 1 for piece in pieces):
+        text = ";".join(" ".join(reversed(piece.split(","))) for piece in pieces)
+    names = []
+    for part in NAME_JOIN.split(text):
+        if name := _clean_name(part, strict):
+            names.append(name)
+    return names
+
+
+def _person_like(name: str) -> bool:
+    words = name.split()
+    return 2 <= len(words) <= 4 and not any(w in ORG_WORDS for w in _name_words(name))
+
+
+def _dedupe_names(names: Iterable[str], sitename: str | None) -> tuple[str, ...]:
+    """Names in order, each once; the site's own name only when it reads as a person's."""
+    site = _fold(sitename) if sitename else None
+    kept: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        key = _fold(HONORIFIC.sub("", name))
+        if not key or key in seen or (key == site and not _person_like(name)):
+            continue
+        seen.add(key)
+        kept.append(name)
+    # A bare first name or a shorter form of a name already kept adds nothing.
+    folded = [_fold(n) for n in kept]
+    return tuple(
+        name
+        for name, key in zip(kept, folded, strict=True)
+        if not any(other != key and " " not in key and key in other.split(" ") for other in folded)
+    )
+
+
+def _is_foreign(node: LexborNode) -> bool:
+    """Whether a byline or date sits in a comment, a teaser, the site's header or footer...
+
+    Class and id names ("related", "comments", "sidebar") count up to the article; the tags
+    ``header``, ``footer``, ``nav``, ``aside`` only outside an ``<article>`` or ``<main>``.
+    """
+    current = node.parent
+    outside = False
+    depth = 0
+    while current is not None and depth < 12:
+        tag = current.tag
+        if tag in ("body", "html"):
+            return outside
+        attrs = current.attributes
+        marker = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+        if marker.strip() and FOREIGN_CONTAINER.search(marker):
+            return True
+        if tag in ("article", "main"):
+            return False
+        if tag in FOREIGN_TAGS:
+            outside = True
+        current = current.parent
+        depth += 1
+    return outside
+
+
+def _byline_names(node: LexborNode) -> list[str]:
+    attrs = node.attributes
+    if node.tag in ("link", "meta"):
+        value = attrs.get("content") or attrs.get("title") or ""
+        return _split_names(value, strict=True)
+    # An itemprop=author scope names its person in an itemprop=name.
+    inner = node.css_first("[itemprop~=name]")
+    if inner is not None:
+        value = inner.attributes.get("content") or _node_text(inner)
+        if value:
+            return _split_names(value, strict=True)
+    content = attrs.get("content")
+    if content:
+        return _split_names(content, strict=True)
+    text = _node_text(node)
+    if not text or len(text) > MAX_BYLINE_CHARS:
+        return []
+    return _split_names(text, strict=True)
+
+
+def _dom_authors(tree: LexborHTMLParser) -> list[str]:
+    root = tree.body
+    if root is None:
+        return []
+    for selector in BYLINE_TIERS:
+        first_parent: LexborNode | None = None
+        names: list[str] = []
+        for node in root.css(selector):
+            if node.tag in ("img", "script", "style", "svg") or NOT_NAME_PART.search(
+                node.attributes.get("class") or ""
+            ):
+                continue
+            if first_parent is not None:
+                # Further names only from the same byline: siblings of the first one.
+                parent = node.parent
+                if parent is None or (parent != first_parent and parent.parent != first_parent.parent):
+                    continue
+            found = _byline_names(node)
+            if not found or _is_foreign(node):
+                continue
+            if first_parent is None:
+                first_parent = node.parent
+            names.extend(found)
+        if names:
+            return names
+    return []
+
+
+# --------------------------------------------------------------------------------------------
+# Titles
+# --------------------------------------------------------------------------------------------
+
+
+def _title_parts(title: str) -> list[str]:
+    return [p for p in TITLE_SEPARATOR.split(title) if p.strip()]
+
+
+def _strip_site(title: str, sitename: str | None, host: str | None) -> str:
+    """``title`` without a leading or trailing site name (" | Site", " - Site", "Site: ...")."""
+    parts = _title_parts(title)
+    if len(parts) < 2:
+        return title
+    site_keys = set()
+    if sitename:
+        site_keys.add(_fold(sitename).replace(" ", ""))
+    if host:
+        site_keys.add(host.split(".")[0])
+        site_keys.add(host.replace(".", ""))
+
+    def is_site(part: str) -> bool:
+        key = _fold(part).replace(" ", "")
+        if not key:
+            return False
+        return any(key == s or (len(s) > 3 and (key in s or s in key)) for s in site_keys if s)
+
+    # Drop site-looking segments at either end.
+    start, end = 0, len(parts)
+    while end - start > 1 and is_site(parts[end - 1]):
+        end -= 1
+    while end - start > 1 and is_site(parts[start]):
+        start += 1
+    if (start, end) != (0, len(parts)):
+        return _rejoin(title, parts[start], parts[end - 1])
+    # Unknown site name: a short last segment after a much longer head is the usual suffix.
+    last = parts[-1]
+    head = _rejoin(title, parts[0], parts[-2])
+    if len(last.split()) <= 4 and len(head) >= 2 * len(last) and len(head.split()) >= 3:
+        return head
+    return title
+
+
+def _rejoin(title: str, first: str, last: str) -> str:
+    start = title.find(first)
+    end = title.rfind(last)
+    if start < 0 or end < 0:
+        return first
+    return title[start : end + len(last)].strip()
+
+
+def _h1_texts(tree: LexborHTMLParser) -> list[str]:
+    texts = []
+    for node in tree.css("h1")[:6]:
+        text = _node_text(node)
+        if 2 <= len(text) <= 400:
+            texts.append(text)
+    return texts
+
+
+def _choose_title(
+    structured: list[str], h1s: list[str], html_title: str | None, sitename: str | None, host: str | None
+) -> str | None:
+    h1_keys = {_fold(h): h for h in h1s}
+    candidates = [*structured, *([html_title] if html_title else [])]
+    # 1. A structured title (or the <title>) that is an <h1>, whole or without its site suffix.
+    for candidate in candidates:
+        if _fold(candidate) in h1_keys:
+            return candidate
+    for candidate in candidates:
+        stripped = _strip_site(candidate, sitename, host)
+        if _fold(stripped) in h1_keys:
+            return h1_keys[_fold(stripped)]
+    # 2. An <h1> that a structured title starts with (the rest being the site's name).
+    for h1 in h1s:
+        key = _fold(h1)
+        if len(key) >= 10 and any(_fold(c).startswith(key) for c in candidates):
+            return h1
+    # 3. Otherwise the most trusted structured title, without a site suffix.
+    if structured:
+        return _strip_site(structured[0], sitename, host)
+    if len(h1s) == 1:
+        return h1s[0]
+    if html_title:
+        return _strip_site(html_title, sitename, host)
+    return h1s[0] if h1s else None
+
+
+# --------------------------------------------------------------------------------------------
+# URLs, language, tags
+# --------------------------------------------------------------------------------------------
+
+
+def _absolute(href: str | None, base: str | None) -> str | None:
+    href = _clean(href)
+    if not href or href.startswith(("javascript:", "data:", "#", "mailto:")):
+        return None
+    if href.startswith("//"):
+        href = "https:" + href
+    if base and not href.startswith(("http://", "https://")):
+        try:
+            href = urljoin(base, href)
+        except ValueError:
+            return None
+    return href if href.startswith(("http://", "https://")) else None
+
+
+def _language(value: str | None) -> str | None:
+    if not value:
+        return None
+    match = LANGUAGE_TAG.match(value.strip())
+    return match[1].lower() if match else None
+
+
+def _split_tags(value: str) -> list[str]:
+    separator = "," if "," in value else ";" if ";" in value else "|" if "|" in value else None
+    parts = value.split(separator) if separator else [value]
+    return [tag for part in parts if (tag := _clean(part))]
+
+
+def _dedupe(values: Iterable[str], limit: int) -> tuple[str, ...]:
+    seen: set[str] = set()
+    kept: list[str] = []
+    for value in values:
+        key = value.casefold()
+        if key not in seen:
+            seen.add(key)
+            kept.append(value)
+    return tuple(kept[:limit])
+
+
+# --------------------------------------------------------------------------------------------
+# DOM dates
+# --------------------------------------------------------------------------------------------
+
+_DOM_DATE_SELECTORS = (
+    "[itemprop~=datePublished]",
+    "time[pubdate]",
+    "article time[datetime], main time[datetime], [class*=byline i] time[datetime], "
+    "[class*=meta i] time[datetime], [class*=date i] time[datetime], [class*=publish i] time[datetime]",
+)
+_DOM_MODIFIED_SELECTORS = ("[itemprop~=dateModified]",)
+
+
+def _dom_date(tree: LexborHTMLParser, selectors: tuple[str, ...]) -> str | None:
+    root = tree.body or tree.root
+    if root is None:
+        return None
+    for selector in selectors:
+        for node in root.css(selector)[:8]:
+            attrs = node.attributes
+            value = attrs.get("datetime") or attrs.get("content") or _node_text(node)
+            date = normalise_date(value)
+            if date and not _is_foreign(node):
+                return date
+    return None
+
+
+_DATE_IN_TEXT = (TEXT_DATE_MDY, TEXT_DATE_DMY, ISO_DATE, SLASH_DATE_YMD, DMY_DATE)
+_UPDATED_LABEL = re.compile(
+    r"(?:updat|modif|revis|aktualisiert|geändert|mis à jour|actualiz|aggiornat|bijgewerkt|edited)"
+    r"\w*\W{0,3}(?:on|am|le|el|:)?\s*$",
+    re.IGNORECASE,
+)
+MAX_HEADER_TEXT = 300
+HEADER_LEVELS = 4
+HEADER_SIBLINGS = 8
+
+
+def _dates_in_text(text: str) -> list[tuple[int, str, bool]]:
+    """Every day named in ``text``: (position, ISO date, whether labelled as an update)."""
+    found: dict[int, tuple[int, str, bool]] = {}
+    for pattern in _DATE_IN_TEXT:
+        for match in pattern.finditer(text):
+            if any(start <= match.start() < start + 12 for start in found):
+                continue
+            date = _text_date(match[0]) if pattern is not ISO_DATE else normalise_date(match[0])
+            if date:
+                before = text[max(0, match.start() - 30) : match.start()]
+                found[match.start()] = (match.start(), date[:10], bool(_UPDATED_LABEL.search(before)))
+    return sorted(found.values())
+
+
+def _header_date(h1: LexborNode | None) -> str | None:
+    """The day shown next to the headline: in the short texts around the ``<h1>``, nearest first.
+
+    A date labelled "Updated" is taken only when no other date is shown there.
+    """
+    node = h1
+    for _ in range(HEADER_LEVELS):
+        if node is None or (parent := node.parent) is None or parent.tag in ("body", "html"):
+            break
+        texts = []
+        child = parent.child
+        count = 0
+        while child is not None and count < 4 * HEADER_SIBLINGS:
+            if child.tag not in ("-text", "-comment", "script", "style", "svg", "h1") and child != node:
+                text = _node_text(child)
+                if text and len(text) <= MAX_HEADER_TEXT:
+                    texts.append(text)
+                count += 1
+            child = child.next
+        dates = _dates_in_text(" | ".join(texts)) if texts else []
+        if dates:
+            plain = [date for _, date, updated in dates if not updated]
+            return plain[0] if plain else dates[0][1]
+        node = parent
+    return None
+
+
+_ISO_START = re.compile(r"\s*(?:19|20)\d\d-[01]\d-[0-3]\d")
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d\d)([/_.-]?)([01]\d)\2([0-3]\d)(?:[/_.-]|$)|/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)/"
+)
+_GENERIC_PUBLISHED_KEY = re.compile(r"publi|pub.?date|release|creat|issued|^date$|[.:_-]date$", re.IGNORECASE)
+_GENERIC_NOT_PUBLISHED_KEY = re.compile(r"modif|updat|expir|revis|valid|birth|event|start|end", re.IGNORECASE)
+_DATE_CLASS_SELECTOR = (
+    '[class*="date" i], [id*="date" i], [class*="publish" i], [class*="posted" i], '
+    '[class*="entry-meta" i], [class*="post-meta" i], [class*="article-meta" i], [class*="byline" i]'
+)
+MAX_DATE_ELEMENT_TEXT = 120
+
+
+def _url_date(url: str | None) -> str | None:
+    """A full day in the URL's path: ``/2024/05/03/``, ``/2024-05-03-``, ``/20240503/``."""
+    if not url:
+        return None
+    match = _URL_DATE.search(urlsplit(url).path)
+    if not match:
+        return None
+    year, month, day = (match[1], match[3], match[4]) if match[1] else (match[5], match[6], match[7])
+    if _valid_year(int(year)) and _valid_day(int(year), int(month), int(day)):
+        return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    return None
+
+
+def _generic_meta_date(metas: dict[str, list[str]]) -> str | None:
+    """Any other meta whose name says "published" / "created" / "date" (not "modified")."""
+    for key, values in metas.items():
+        if _GENERIC_PUBLISHED_KEY.search(key) and not _GENERIC_NOT_PUBLISHED_KEY.search(key):
+            for value in values:
+                if date := normalise_date(value):
+                    return date
+    return None
+
+
+def _class_date(tree: LexborHTMLParser) -> str | None:
+    """A short element whose class names a date ("post-date", "entry-meta", "byline"...)."""
+    root = tree.body
+    if root is None:
+        return None
+    updated: str | None = None
+    for node in root.css(_DATE_CLASS_SELECTOR)[:30]:
+        text = node.attributes.get("datetime") or node.attributes.get("content") or _node_text(node)
+        if not text or len(text) > MAX_DATE_ELEMENT_TEXT or not DIGIT.search(text):
+            continue
+        dates = _dates_in_text(text)
+        if not dates or _is_foreign(node):
+            continue
+        plain = [date for _, date, is_update in dates if not is_update]
+        if plain:
+            return plain[0]
+        updated = updated or dates[0][1]
+    return updated
+
+
+def _published(
+    tree: LexborHTMLParser,
+    metas: dict[str, list[str]],
+    article: dict[str, Any],
+    page: dict[str, Any],
+    url: str | None,
+) -> str | None:
+    """The publication date: structured sources first, then what the page shows, htmldate last."""
+    # schema.org asks for ISO 8601; a date written for humans ("Jun 24, 2025") marks a hand-made
+    # template, whose bindings are often the wrong CMS field: the visible date goes first then.
+    json_published = article.get("datePublished") or article.get("dateCreated")
+    json_iso = isinstance(json_published, str) and bool(_ISO_START.match(json_published))
+    sources = (
+        lambda: normalise_date(json_published) if json_iso else None,
+        lambda: next(
+            filter(None, (normalise_date(v) for k in META_PUBLISHED for v in metas.get(k, ()))), None
+        ),
+        lambda: _dom_date(tree, _DOM_DATE_SELECTORS),
+        lambda: normalise_date(page.get("datePublished")),
+        lambda: normalise_date(article.get("uploadDate")),
+        lambda: _generic_meta_date(metas),
+        lambda: _url_date(url),
+        lambda: _header_date(tree.css_first("h1")),
+        lambda: _class_date(tree),
+        lambda: normalise_date(json_published),
+        lambda: _dom_date(tree, ("time[datetime]",)),
+        lambda: _htmldate(tree, url),
+    )
+    for source in sources:
+        if date := source():
+            return date
+    return None
+
+
+def _htmldate(tree: LexborHTMLParser, url: str | None) -> str | None:
+    """Last resort: htmldate's fast mode on the page's markup."""
+    try:
+        from htmldate import find_date
+    except ImportError:  # an optional dependency in spirit: trafilatura brings it
+        return None
+    try:
+        html = tree.html
+        if not html:
+            return None
+        found = find_date(html, url=url, extensive_search=False, original_date=True)
+    except Exception:  # htmldate raises on odd input; a missing date is no error
+        return None
+    return normalise_date(found) if found else None
+
+
+# --------------------------------------------------------------------------------------------
+# The one entry point
+# --------------------------------------------------------------------------------------------
+
+
+def extract_metadata(tree: LexborHTMLParser, url: str | None = None) -> Metadata:
+    """Metadata of the article on a parsed page; fields the page does not give are None / empty.
+
+    ``url`` is the page's address: it resolves relative canonical and image URLs and picks the
+    page's own article among several JSON-LD articles. Never raises on an odd page.
+    """
+    try:
+        return _extract(tree, url)
+    except Exception:  # a bug here must not cost the article its text
+        return Metadata()
+
+
+def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
+    metas = _collect_metas(tree)
+    json_ld = _JsonLd(tree)
+
+    # URLs first: they pick the JSON-LD article and resolve relative links.
+    og_url = _first_meta(metas, ("og:url", "twitter:url"))
+    base_node = tree.css_first("base[href]")
+    base = url or (base_node.attributes.get("href") if base_node else None) or og_url
+    canonical_node = tree.css_first('link[rel~="canonical" i][href]')
+    canonical = _absolute(canonical_node.attributes.get("href") if canonical_node else None, base)
+    canonical = canonical or _absolute(og_url, base)
+    host = urlsplit(url or canonical or "").netloc.lower().removeprefix("www.") or None
+
+    article = json_ld.main_article((url, canonical, og_url)) or {}
+    page = json_ld.pages[0] if json_ld.pages else {}
+
+    # Site name
+    sitename = json_ld.name_of(article.get("publisher")) or _first_meta(metas, ("og:site_name",))
+    if not sitename:
+        for entity in json_ld.entities:
+            if "website" in {t.lower() for t in _types(entity)}:
+                sitename = _clean(entity.get("name"))
+                if sitename:
+                    break
+    sitename = sitename or _first_meta(metas, META_SITENAME[1:])
+    if sitename and (URLISH.match(sitename) or len(sitename) > 100):
+        sitename = None
+
+    # Title
+    headline_node = tree.css_first("[itemprop~=headline]")
+    structured = [
+        t
+        for t in (
+            _clean(article.get("headline")),
+            _clean(article.get("name")) if not article.get("headline") else None,
+            *(_clean(v) for key in META_TITLE for v in metas.get(key, ())),
+            (headline_node.attributes.get("content") or _node_text(headline_node)) if headline_node else None,
+        )
+        if t and len(t) <= 500
+    ]
+    structured = list(dict.fromkeys(structured))
+    title_node = tree.css_first("title")
+    html_title = _node_text(title_node) if title_node else None
+    title = _choose_title(structured, _h1_texts(tree), html_title or None, sitename, host)
+
+    # Authors
+    names: list[str] = []
+    for raw, is_org in _json_authors(json_ld, article) if article else ():
+        if is_org and (not sitename or _fold(raw) == _fold(sitename)):
+            continue
+        names.extend(_split_names(raw, strict=False))
+    if not names:
+        for key in META_AUTHOR:
+            for value in metas.get(key, ()):
+                names.extend(_split_names(value, strict=False))
+            if names:
+                break
+    if not names:
+        names = _dom_authors(tree)
+    authors = _dedupe_names(names, sitename)
+
+    # Dates
+    published = _published(tree, metas, article, page, url or canonical)
+    modified = (
+        normalise_date(article.get("dateModified"))
+        or next(filter(None, (normalise_date(v) for k in META_MODIFIED for v in metas.get(k, ()))), None)
+        or _dom_date(tree, _DOM_MODIFIED_SELECTORS)
+        or normalise_date(page.get("dateModified"))
+    )
+
+    # Language
+    html_node = tree.css_first("html")
+    language = (
+        _language(html_node.attributes.get("lang") or html_node.attributes.get("xml:lang"))
+        if html_node
+        else None
+    )
+    language = (
+        language
+        or _json_language(article.get("inLanguage"))
+        or _json_language(page.get("inLanguage"))
+        or _language(_first_meta(metas, META_LANGUAGE))
+    )
+
+    # Description, tags, image, body, type
+    description = _clean(article.get("description")) or _first_meta(metas, META_DESCRIPTION)
+    tags: list[str] = _json_keywords(article.get("keywords")) if article else []
+    if not tags:
+        for key in META_TAGS:
+            for value in metas.get(key, ()):
+                tags.extend(_split_tags(value))
+            if tags:
+                break
+    image = _absolute(_json_images(article.get("image")), base) or _absolute(
+        _first_meta(metas, META_IMAGE), base
+    )
+    body = article.get("articleBody")
+    json_ld_body = None
+    if isinstance(body, str) and body.strip():
+        json_ld_body = unescape(TAG_RE.sub(" ", body)).strip() if "<" in body or "&" in body else body.strip()
+    page_type = None
+    if article:
+        article_types = [t for t in _types(article) if _is_article_type(t)]
+        page_type = article_types[0] if article_types else None
+    page_type = page_type or _first_meta(metas, ("og:type",))
+    if not page_type and page:
+        page_type = _types(page)[0]
+
+    return Metadata(
+        title=title,
+        authors=authors,
+        published=published,
+        modified=modified,
+        sitename=sitename,
+        language=language,
+        description=description,
+        tags=_dedupe(tags, MAX_TAGS),
+        canonical_url=canonical,
+        image=image,
+        json_ld_body=json_ld_body,
+        page_type=page_type,
+    )

@@ -1,0 +1,494 @@
+"""Metadata extraction: each signal, the order of trust between them, and odd pages."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from scraper.metadata import Metadata, extract_metadata, normalise_date
+
+
+def meta(html: str, url: str | None = "https://example.com/news/story") -> Metadata:
+    return extract_metadata(LexborHTMLParser(html), url)
+
+
+def page(head: str = "", body: str = "", lang: str | None = None) -> str:
+    lang_attr = f' lang="{lang}"' if lang else ""
+    return f"<!doctype html><html{lang_attr}><head>{head}</head><body>{body}</body></html>"
+
+
+def ld(json_text: str) -> str:
+    return f'<script type="application/ld+json">{json_text}</script>'
+
+
+# --------------------------------------------------------------------------------------------
+# The value
+# --------------------------------------------------------------------------------------------
+
+
+def test_metadata_is_frozen_with_empty_defaults() -> None:
+    empty = Metadata()
+    assert empty.title is None and empty.authors == () and empty.tags == ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        empty.title = "x"  # type: ignore[misc]
+
+
+def test_empty_page_gives_empty_metadata() -> None:
+    assert meta("", url=None) == Metadata()
+    assert meta("<html></html>", url=None).title is None
+
+
+# --------------------------------------------------------------------------------------------
+# JSON-LD
+# --------------------------------------------------------------------------------------------
+
+NEWS_ARTICLE = """{
+  "@context": "https://schema.org",
+  "@type": "NewsArticle",
+  "headline": "Council approves new bridge",
+  "author": [{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "John Roe"}],
+  "datePublished": "2024-05-03T15:47:42.389Z",
+  "dateModified": "2024-05-04T08:00:00+02:00",
+  "publisher": {"@type": "NewsMediaOrganization", "name": "The Daily Example"},
+  "inLanguage": "en-GB",
+  "keywords": "bridges, council, transport",
+  "image": {"@type": "ImageObject", "url": "/img/bridge.jpg"},
+  "description": "The council voted 7-2.",
+  "articleBody": "The council voted on Tuesday to build a bridge."
+}"""
+
+
+def test_json_ld_article_fields() -> None:
+    result = meta(page(ld(NEWS_ARTICLE)))
+    assert result.title == "Council approves new bridge"
+    assert result.authors == ("Jane Doe", "John Roe")
+    assert result.published == "2024-05-03T15:47:42+00:00"
+    assert result.modified == "2024-05-04T08:00:00+02:00"
+    assert result.sitename == "The Daily Example"
+    assert result.language == "en"
+    assert result.tags == ("bridges", "council", "transport")
+    assert result.image == "https://example.com/img/bridge.jpg"
+    assert result.description == "The council voted 7-2."
+    assert result.json_ld_body == "The council voted on Tuesday to build a bridge."
+    assert result.page_type == "NewsArticle"
+
+
+def test_json_ld_graph_with_id_references() -> None:
+    graph = """{"@context": "https://schema.org", "@graph": [
+      {"@type": "WebSite", "@id": "https://blog.example/#website", "name": "Example Blog"},
+      {"@type": "WebPage", "@id": "https://blog.example/post/#webpage", "name": "Post | Example Blog"},
+      {"@type": "BlogPosting", "headline": "How we moved to Rust",
+       "author": {"@id": "https://blog.example/#/schema/person/1"},
+       "datePublished": "2023-11-02T09:00:00+01:00",
+       "publisher": {"@id": "https://blog.example/#organization"}},
+      {"@type": "Person", "@id": "https://blog.example/#/schema/person/1", "name": "Ada Byron"},
+      {"@type": "Organization", "@id": "https://blog.example/#organization", "name": "Example Blog Inc"}
+    ]}"""
+    result = meta(page(ld(graph)), url="https://blog.example/post/")
+    assert result.title == "How we moved to Rust"
+    assert result.authors == ("Ada Byron",)
+    assert result.published == "2023-11-02T09:00:00+01:00"
+    assert result.sitename == "Example Blog Inc"
+    assert result.page_type == "BlogPosting"
+
+
+def test_json_ld_top_level_list_and_type_array() -> None:
+    data = """[{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": []},
+      {"@context": "https://schema.org", "@type": ["NewsArticle", "ReportageNewsArticle"],
+       "headline": "Floods in the valley", "author": "Max Muster", "datePublished": "2024-02-01"}]"""
+    result = meta(page(ld(data)))
+    assert result.title == "Floods in the valley"
+    assert result.authors == ("Max Muster",)
+    assert result.published == "2024-02-01"
+    assert result.page_type == "NewsArticle"
+
+
+@pytest.mark.parametrize(
+    ("author_json", "expected"),
+    [
+        ('"Jane Doe"', ("Jane Doe",)),
+        ('"Jane Doe, John Roe"', ("Jane Doe", "John Roe")),
+        ('["Jane Doe", "John Roe"]', ("Jane Doe", "John Roe")),
+        ('{"@type": "Person", "name": "Jane Doe"}', ("Jane Doe",)),
+        ('{"@type": "Person", "givenName": "Jane", "familyName": "Doe"}', ("Jane Doe",)),
+        ('{"@type": "Person", "name": ["Jane Doe"]}', ("Jane Doe",)),
+        ('[{"name": "Jane Doe", "url": "https://example.com/jane"}, {"name": "https://x.com/jr"}]', ("Jane Doe",)),
+        ('"https://example.com/authors/jane-doe"', ()),
+        ('"jane@example.com"', ()),
+        ('{"@type": "Organization", "name": "The Daily Example"}', ()),
+    ],
+)
+def test_json_ld_author_shapes(author_json: str, expected: tuple[str, ...]) -> None:
+    data = (
+        '{"@context": "https://schema.org", "@type": "Article", "headline": "A story",'
+        f' "author": {author_json}, "publisher": {{"@type": "Organization", "name": "The Daily Example"}}}}'
+    )
+    assert meta(page(ld(data))).authors == expected
+
+
+def test_json_ld_html_entities_and_tags_are_decoded() -> None:
+    data = """{"@type": "Article", "headline": "Tom &amp; Jerry&#8217;s <em>big</em> day",
+      "author": {"@type": "Person", "name": "Ren&eacute;e O&#39;Hara"},
+      "articleBody": "<p>First &amp; second.</p>"}"""
+    result = meta(page(ld(data)))
+    assert result.title == "Tom & Jerry\u2019s big day"
+    assert result.authors == ("Ren\u00e9e O'Hara",)
+    assert result.json_ld_body == "First & second."
+
+
+def test_malformed_json_ld_is_read_tolerantly() -> None:
+    trailing_comma = '{"@type": "NewsArticle", "headline": "Trailing commas", "datePublished": "2024-01-05",}'
+    result = meta(page(ld(trailing_comma)))
+    assert result.title == "Trailing commas"
+    assert result.published == "2024-01-05"
+
+
+def test_broken_json_ld_falls_back_to_regular_expressions() -> None:
+    broken = """{"@type": "NewsArticle", "headline": "Still found", "datePublished": "2024-03-09T10:00:00Z",
+      "author": {"@type": "Person", "name": "Jane Doe"}, "articleBody": "unterminated """
+    result = meta(page(ld(broken)))
+    assert result.title == "Still found"
+    assert result.published == "2024-03-09T10:00:00+00:00"
+    assert result.authors == ("Jane Doe",)
+    assert result.page_type == "NewsArticle"
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    ["", "null", "42", '"text"', "[[[]]]", "{", '{"@graph": "nope"}', '{"@type": 5, "author": {"name": 7}}'],
+)
+def test_odd_json_ld_never_raises(garbage: str) -> None:
+    result = meta(page(ld(garbage) + "<title>Fallback</title>"))
+    assert result.title == "Fallback"
+
+
+def test_json_ld_article_matching_the_page_url_wins() -> None:
+    teaser = '{"@type": "NewsArticle", "headline": "Other story", "url": "https://example.com/news/other"}'
+    own = '{"@type": "NewsArticle", "headline": "This story", "url": "https://example.com/news/story"}'
+    assert meta(page(ld(teaser) + ld(own))).title == "This story"
+
+
+def test_live_blog_and_liveblogposting_type() -> None:
+    data = '{"@type": "LiveBlogPosting", "headline": "Election night live", "datePublished": "2024-11-05"}'
+    result = meta(page(ld(data)))
+    assert result.page_type == "LiveBlogPosting"
+    assert result.published == "2024-11-05"
+
+
+# --------------------------------------------------------------------------------------------
+# OpenGraph and standard metas
+# --------------------------------------------------------------------------------------------
+
+
+def test_opengraph_fields() -> None:
+    head = """
+      <meta property="og:title" content="Markets rally on rate cut">
+      <meta property="og:site_name" content="Finance Daily">
+      <meta property="og:description" content="Stocks rose.">
+      <meta property="og:image" content="//cdn.example.com/a.jpg">
+      <meta property="og:url" content="https://example.com/markets/rally">
+      <meta property="og:type" content="article">
+      <meta property="og:locale" content="de_DE">
+      <meta property="article:published_time" content="2024-06-01T10:00:00+02:00">
+      <meta property="article:modified_time" content="2024-06-01T12:30:00+02:00">
+      <meta property="article:author" content="https://facebook.com/someone">
+      <meta property="article:tag" content="Markets"><meta property="article:tag" content="Rates">
+    """
+    result = meta(page(head), url=None)
+    assert result.title == "Markets rally on rate cut"
+    assert result.sitename == "Finance Daily"
+    assert result.description == "Stocks rose."
+    assert result.image == "https://cdn.example.com/a.jpg"
+    assert result.canonical_url == "https://example.com/markets/rally"
+    assert result.page_type == "article"
+    assert result.language == "de"
+    assert result.published == "2024-06-01T10:00:00+02:00"
+    assert result.modified == "2024-06-01T12:30:00+02:00"
+    assert result.authors == ()  # a profile URL is no name
+    assert result.tags == ("Markets", "Rates")
+
+
+@pytest.mark.parametrize(
+    ("head", "authors"),
+    [
+        ('<meta name="author" content="Jane Doe">', ("Jane Doe",)),
+        ('<meta name="parsely-author" content="Jane Doe">', ("Jane Doe",)),
+        ('<meta name="sailthru.author" content="Jane Doe, John Roe">', ("Jane Doe", "John Roe")),
+        ('<meta name="DC.creator" content="Jane Doe">', ("Jane Doe",)),
+        ('<meta name="citation_author" content="Doe, Jane; Roe, John">', ("Jane Doe", "John Roe")),
+        ('<meta property="article:author" content="Jane Doe">', ("Jane Doe",)),
+        ('<meta name="author" content="Staff">', ()),
+    ],
+)
+def test_author_metas(head: str, authors: tuple[str, ...]) -> None:
+    assert meta(page(head)).authors == authors
+
+
+@pytest.mark.parametrize(
+    ("head", "published"),
+    [
+        ('<meta name="parsely-pub-date" content="2024-04-02T08:00:00Z">', "2024-04-02T08:00:00+00:00"),
+        ('<meta name="sailthru.date" content="2024-04-02 08:00:00">', "2024-04-02T08:00:00"),
+        ('<meta name="DC.date.issued" content="2024-04-02">', "2024-04-02"),
+        ('<meta name="citation_publication_date" content="2024/04/02">', "2024-04-02"),
+        ('<meta name="date" content="2024-04-02">', "2024-04-02"),
+        ('<meta name="pubdate" content="20240402">', "2024-04-02"),
+        ('<meta name="publish-date" content="April 2, 2024">', "2024-04-02"),
+        ('<meta name="article.created" content="2024-04-02T08:00:00+0200">', "2024-04-02T08:00:00+02:00"),
+    ],
+)
+def test_date_metas(head: str, published: str) -> None:
+    assert meta(page(head)).published == published
+
+
+def test_keywords_and_news_keywords() -> None:
+    assert meta(page('<meta name="keywords" content="a, b,  c, a">')).tags == ("a", "b", "c")
+    head = '<meta name="news_keywords" content="x; y"><meta name="keywords" content="z">'
+    assert meta(page(head)).tags == ("x", "y")
+
+
+def test_description_meta() -> None:
+    assert meta(page('<meta name="description" content="  A short summary. ">')).description == "A short summary."
+
+
+# --------------------------------------------------------------------------------------------
+# Microdata, <time>, bylines
+# --------------------------------------------------------------------------------------------
+
+
+def test_microdata_article() -> None:
+    body = """<article itemscope itemtype="https://schema.org/NewsArticle">
+      <h1 itemprop="headline">Microdata headline</h1>
+      <span itemprop="author" itemscope itemtype="https://schema.org/Person">
+        By <span itemprop="name">Jane Doe</span></span>
+      <time itemprop="datePublished" datetime="2023-09-14T07:30:00-04:00">Sept. 14</time>
+      <p>Text.</p></article>"""
+    result = meta(page("<title>Microdata headline - Example</title>", body))
+    assert result.title == "Microdata headline"
+    assert result.authors == ("Jane Doe",)
+    assert result.published == "2023-09-14T07:30:00-04:00"
+
+
+def test_time_with_pubdate_and_time_in_article() -> None:
+    body = '<article><h1>T</h1><time pubdate datetime="2022-12-24">Dec 24</time></article>'
+    assert meta(page("", body)).published == "2022-12-24"
+    body = '<nav><time datetime="2020-01-01">x</time></nav><article><time datetime="2022-12-25T10:00">y</time></article>'
+    assert meta(page("", body)).published == "2022-12-25T10:00:00"
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("By Jane Doe and John Roe", ("Jane Doe", "John Roe")),
+        ("Von Max Mustermann und Erika Musterfrau", ("Max Mustermann", "Erika Musterfrau")),
+        ("Par Jean Dupont et Marie Curie", ("Jean Dupont", "Marie Curie")),
+        ("Por Juan García y Ana López", ("Juan García", "Ana López")),
+        ("By Jane Doe, John Roe and Ann Poe", ("Jane Doe", "John Roe", "Ann Poe")),
+        ("By Jane Doe, Staff Writer", ("Jane Doe",)),
+        ("By Jane Doe Senior Reporter", ("Jane Doe",)),
+        ("By Jane Doe | May 3, 2024", ("Jane Doe",)),
+        ("Jane Doe, PhD, RD", ("Jane Doe",)),
+        ("Von Max Muster | 03.05.2024, 10:15 Uhr", ("Max Muster",)),
+        ("Written by Jane Doe Updated 3 May 2024", ("Jane Doe",)),
+    ],
+)
+def test_byline_splitting(byline: str, authors: tuple[str, ...]) -> None:
+    body = f'<article><h1>Headline</h1><div class="byline">{byline}</div><p>Body text.</p></article>'
+    assert meta(page("", body)).authors == authors
+
+
+def test_rel_author_links_of_one_byline() -> None:
+    body = """<article><h1>Headline</h1><p class="meta">By <a rel="author" href="/a/jd">Jane Doe</a>
+      and <a rel="author" href="/a/jr">John Roe</a></p></article>
+      <aside class="related"><a rel="author" href="/a/x">Other Person</a></aside>"""
+    assert meta(page("", body)).authors == ("Jane Doe", "John Roe")
+
+
+def test_author_class_skips_bios_and_comments() -> None:
+    body = """<div class="comments"><span class="author">Commenter Name</span></div>
+      <article><h1>Headline</h1><div class="author-bio">Jane writes about food and travel.</div>
+      <span class="author-name">Jane Doe</span></article>"""
+    assert meta(page("", body)).authors == ("Jane Doe",)
+
+
+def test_author_filters() -> None:
+    head = (
+        '<meta name="author" content="https://example.com/jane, jane@example.com, Jane Doe, Jane Doe,'
+        ' Admin, A very long string that is certainly not the name of any person at all">'
+    )
+    assert meta(page(head)).authors == ("Jane Doe",)
+
+
+def test_author_equal_to_sitename_is_dropped_unless_a_person() -> None:
+    head = '<meta property="og:site_name" content="Example News"><meta name="author" content="Example News">'
+    assert meta(page(head)).authors == ()
+    head = '<meta property="og:site_name" content="Sam Bossley"><meta name="author" content="Sam Bossley">'
+    assert meta(page(head)).authors == ("Sam Bossley",)
+
+
+# --------------------------------------------------------------------------------------------
+# Titles
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Council approves bridge | The Daily Example",
+        "Council approves bridge - The Daily Example",
+        "Council approves bridge \u2014 The Daily Example",
+        "Council approves bridge :: The Daily Example",
+        "The Daily Example | Council approves bridge",
+    ],
+)
+def test_site_suffix_removed_from_title(title: str) -> None:
+    head = f'<title>{title}</title><meta property="og:site_name" content="The Daily Example">'
+    assert meta(page(head)).title == "Council approves bridge"
+
+
+def test_short_suffix_removed_without_known_sitename() -> None:
+    assert meta(page("<title>Council approves the new bridge | Examplia</title>")).title == (
+        "Council approves the new bridge"
+    )
+
+
+def test_title_agreeing_with_h1_preferred() -> None:
+    head = '<title>SEO words | Site</title><meta property="og:title" content="Council approves bridge | Site">'
+    body = "<h1>Council approves bridge</h1>"
+    assert meta(page(head, body)).title == "Council approves bridge"
+
+
+def test_h1_when_no_structured_title() -> None:
+    body = "<header><a>Logo</a></header><h1> The only\n headline </h1>"
+    assert meta(page("", body), url=None).title == "The only headline"
+
+
+def test_json_ld_headline_beats_og_title_without_agreement() -> None:
+    head = ld('{"@type": "NewsArticle", "headline": "JSON headline"}') + '<meta property="og:title" content="OG">'
+    assert meta(page(head)).title == "JSON headline"
+
+
+def test_twitter_title_used() -> None:
+    assert meta(page('<meta name="twitter:title" content="Tweetable title">')).title == "Tweetable title"
+
+
+# --------------------------------------------------------------------------------------------
+# URLs, language
+# --------------------------------------------------------------------------------------------
+
+
+def test_relative_canonical_made_absolute() -> None:
+    head = '<link rel="canonical" href="/news/story-123">'
+    assert meta(page(head), url="https://example.com/news/story-123?utm=x").canonical_url == (
+        "https://example.com/news/story-123"
+    )
+
+
+def test_canonical_before_og_url_and_protocol_relative() -> None:
+    head = '<meta property="og:url" content="https://example.com/og"><link rel="canonical" href="//example.com/c">'
+    assert meta(page(head), url=None).canonical_url == "https://example.com/c"
+
+
+def test_relative_canonical_without_base_falls_back_to_og_url() -> None:
+    head = '<link rel="canonical" href="/c"><meta property="og:url" content="https://example.com/og">'
+    assert meta(page(head), url=None).canonical_url == "https://example.com/c"
+    assert meta(page('<link rel="canonical" href="/c">'), url=None).canonical_url is None
+
+
+@pytest.mark.parametrize(
+    ("html", "language"),
+    [
+        (page("", "<p>x</p>", lang="en-US"), "en"),
+        (page("", "<p>x</p>", lang="DE"), "de"),
+        (page('<meta property="og:locale" content="fr_FR">'), "fr"),
+        (page('<meta http-equiv="content-language" content="es-ES">'), "es"),
+        (page(ld('{"@type": "Article", "inLanguage": "pt-BR"}')), "pt"),
+        (page(ld('{"@type": "Article", "inLanguage": {"@type": "Language", "alternateName": "it"}}')), "it"),
+        (page("", "<p>x</p>", lang="not a language"), None),
+    ],
+)
+def test_language(html: str, language: str | None) -> None:
+    assert meta(html).language == language
+
+
+def test_html_lang_beats_og_locale() -> None:
+    assert meta(page('<meta property="og:locale" content="fr_FR">', lang="de-AT")).language == "de"
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-05-03", "2024-05-03"),
+        ("2024-05-03T15:47:42.389Z", "2024-05-03T15:47:42+00:00"),
+        ("2024-05-03 15:47:42", "2024-05-03T15:47:42"),
+        ("2024-05-03T15:47+0530", "2024-05-03T15:47:00+05:30"),
+        ("20240503", "2024-05-03"),
+        ("Fri, 03 May 2024 15:47:42 GMT", "2024-05-03T15:47:42+00:00"),
+        ("May 3, 2024", "2024-05-03"),
+        ("3. Mai 2024", "2024-05-03"),
+        ("3 de mayo de 2024", "2024-05-03"),
+        ("03.05.2024", "2024-05-03"),
+        ("1714751262", "2024-05-03T15:47:42+00:00"),
+        ("2024-13-45", None),
+        ("1850-01-01", None),
+        ("soon", None),
+        ("", None),
+    ],
+)
+def test_normalise_date(value: str, expected: str | None) -> None:
+    assert normalise_date(value) == expected
+
+
+def test_json_ld_date_beats_meta_date() -> None:
+    head = ld('{"@type": "Article", "datePublished": "2024-01-02"}') + (
+        '<meta property="article:published_time" content="2024-09-09">'
+    )
+    assert meta(page(head)).published == "2024-01-02"
+
+
+def test_date_shown_next_to_headline() -> None:
+    body = '<div class="hero"><h1>Headline</h1><p>Posted on March 7, 2023</p></div><p>Body</p>'
+    assert meta(page("", body)).published == "2023-03-07"
+
+
+def test_published_preferred_over_updated_next_to_headline() -> None:
+    body = "<header><h1>Headline</h1><p>Updated June 1, 2024</p><p>Published 2 May 2023</p></header>"
+    assert meta(page("", body)).published == "2023-05-02"
+
+
+def test_date_from_url_path() -> None:
+    assert meta(page(), url="https://blog.example/2021/07/14/a-post/").published == "2021-07-14"
+
+
+def test_human_written_json_ld_date_yields_to_the_visible_date() -> None:
+    head = ld('{"@type": "Article", "headline": "H", "datePublished": "Jun 24, 2025"}')
+    body = '<h1>H</h1><div class="post-date">August 25, 2024</div>'
+    assert meta(page(head, body)).published == "2024-08-25"
+
+
+# --------------------------------------------------------------------------------------------
+# Never raises
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><head><meta content></head></html>",
+        "<meta name='author'><meta property='og:title' content=''>",
+        "<div class='byline'></div><time datetime='garbage'></time>",
+        "<link rel=canonical href='javascript:alert(1)'><link rel=canonical>",
+        page(ld('{"@type": "Article", "author": {"@id": "#nobody"}, "image": [null, 3], "keywords": [1, null]}')),
+        page(ld('{"@type": "Article", "author": "{\\"name\\": \\"Jane Doe\\"}"}')),
+        "\x00\ufffd<h1>\ud7ff</h1>",
+    ],
+)
+def test_odd_pages_never_raise(html: str) -> None:
+    assert isinstance(meta(html), Metadata)
