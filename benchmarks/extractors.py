@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import trafilatura
 
 
-class HardTimeout(Exception):
-    """One extractor call ran past the benchmark's hard limit (a hang guard, not a measurement)."""
+class HardTimeout(BaseException):
+    """One extractor call ran past the benchmark's hard limit (a hang guard, not a measurement).
+
+    A ``BaseException`` so that an extractor's own ``except Exception`` cannot swallow it."""
 
 
 @contextmanager

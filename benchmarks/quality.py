@@ -79,7 +79,7 @@ def _timed(call: Callable[[], Any], hard_limit: float) -> tuple[Any, float, Base
         start = time.perf_counter()
         try:
             value = call()
-        except Exception as exc:  # a page that breaks an extractor must not stop the run
+        except (Exception, extractors.HardTimeout) as exc:  # a broken page must not stop the run
             error = exc
         seconds = time.perf_counter() - start
     return value, seconds, error
@@ -396,6 +396,11 @@ def report(run: DatasetRun, worst: int) -> dict[str, Any]:
         for which in run.extractor_names:
             if which in ("ours", "bare"):
                 print(metadata_line(which, summaries[which], width))
+        if snippets:
+            raw = "  ".join(
+                f"{which} {_pct(summaries[which]['all_leak_raw'])}" for which in run.extractor_names
+            )
+            print(f"all-leak without whitespace normalisation (the README's definition): {raw}")
 
         report_errors(run)
         report_detectors(run)
