@@ -36,6 +36,11 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+# Seconds one page may take: far above any real page (tens of milliseconds), low enough that a
+# pathological one cannot stall a cron batch.
+DEFAULT_TIMEOUT = 30.0
+
+
 class ConfigError(click.ClickException):
     """A configuration problem found before any input is touched (a bad rule file): exit 2."""
 
@@ -43,6 +48,15 @@ class ConfigError(click.ClickException):
 
 
 # -- cleaning one input, in this process or a worker -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CleanSettings:
+    """What every page of a batch is cleaned with (sent to each worker process)."""
+
+    url: str | None = None
+    rules: list[str] | None = None
+    timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +68,11 @@ class Outcome:
     error: str | None = None
 
 
-def clean_item(item: InputItem, url: str | None, rules: list[str] | None) -> Outcome:
+def clean_item(item: InputItem, settings: CleanSettings) -> Outcome:
     """Read and clean one input; every failure comes back as a value (exceptions with
     keyword-only arguments, like NoArticleError, do not survive the trip between processes)."""
     try:
-        article = scraper.clean(item.read(), url, rules=rules)
+        article = scraper.clean(item.read(), settings.url, rules=settings.rules, timeout=settings.timeout)
     except NoArticleError as exc:
         return Outcome(skipped=f"{exc} ({exc.reason})")
     except ScraperError as exc:
@@ -68,14 +82,14 @@ def clean_item(item: InputItem, url: str | None, rules: list[str] | None) -> Out
     return Outcome(article=article)
 
 
-def _run_serial(items: Sequence[InputItem], url: str | None, rules: list[str] | None) -> Iterator[Outcome]:
+def _run_serial(items: Sequence[InputItem], settings: CleanSettings) -> Iterator[Outcome]:
     for item in items:
-        yield clean_item(item, url, rules)
+        yield clean_item(item, settings)
 
 
-def clean_items(items: Sequence[InputItem], url: str | None, rules: list[str] | None) -> list[Outcome]:
+def clean_items(items: Sequence[InputItem], settings: CleanSettings) -> list[Outcome]:
     """Clean a chunk of inputs in one worker call (fewer round trips for small pages)."""
-    return [clean_item(item, url, rules) for item in items]
+    return [clean_item(item, settings) for item in items]
 
 
 def _chunk_size(count: int, jobs: int) -> int:
@@ -83,9 +97,7 @@ def _chunk_size(count: int, jobs: int) -> int:
     return max(1, min(32, count // (jobs * 16)))
 
 
-def _run_pool(
-    items: Sequence[InputItem], url: str | None, rules: list[str] | None, jobs: int
-) -> Iterator[Outcome]:
+def _run_pool(items: Sequence[InputItem], settings: CleanSettings, jobs: int) -> Iterator[Outcome]:
     """Outcomes in input order from ``jobs`` worker processes, a bounded window in flight.
 
     A worker that dies (a crash in a C extension, the OOM killer) breaks the whole pool: the
@@ -104,7 +116,7 @@ def _run_pool(
             chunk = next(chunks, None)
             if chunk is None:
                 return
-            queue.append((chunk, pool.submit(clean_items, chunk, url, rules)))
+            queue.append((chunk, pool.submit(clean_items, chunk, settings)))
 
     try:
         fill()
@@ -114,32 +126,32 @@ def _run_pool(
                 outcomes = future.result()
             except BrokenProcessPool:
                 pool.shutdown(wait=True, cancel_futures=True)
-                outcomes = [_run_isolated(item, url, rules) for item in chunk]
+                outcomes = [_run_isolated(item, settings) for item in chunk]
                 pool = ProcessPoolExecutor(max_workers=jobs)
                 waiting = [queued for queued, _ in queue]
                 queue.clear()
-                queue.extend((queued, pool.submit(clean_items, queued, url, rules)) for queued in waiting)
+                queue.extend((queued, pool.submit(clean_items, queued, settings)) for queued in waiting)
             yield from outcomes
             fill()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_isolated(item: InputItem, url: str | None, rules: list[str] | None) -> Outcome:
+def _run_isolated(item: InputItem, settings: CleanSettings) -> Outcome:
     with ProcessPoolExecutor(max_workers=1) as alone:
         try:
-            return alone.submit(clean_item, item, url, rules).result()
+            return alone.submit(clean_item, item, settings).result()
         except BrokenProcessPool:
             return Outcome(error="the worker process died while cleaning this input (crash or out of memory)")
 
 
 def run_batch(
-    items: Sequence[InputItem], url: str | None, rules: list[str] | None, jobs: int
+    items: Sequence[InputItem], settings: CleanSettings, jobs: int
 ) -> Generator[Outcome, None, None]:
     """Clean ``items``; outcomes come in input order. ``jobs`` 1 (or one item) stays in-process."""
     if jobs <= 1 or len(items) <= 1:
-        return _run_serial(items, url, rules)
-    return _run_pool(items, url, rules, min(jobs, len(items)))
+        return _run_serial(items, settings)
+    return _run_pool(items, settings, min(jobs, len(items)))
 
 
 # -- reporting ---------------------------------------------------------------------------------
@@ -234,6 +246,13 @@ def _default_jobs() -> int:
     default=None,
     help="Worker processes.  [default: number of cores]",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Give up on a page after this many seconds (it fails; the batch goes on).",
+)
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
 @click.option(
     "-q", "--quiet", is_flag=True, help="No summary line and no 'skipped' lines (errors still show)."
@@ -245,6 +264,7 @@ def clean(
     url: str | None,
     rules_dirs: tuple[str, ...],
     jobs: int | None,
+    timeout: float,
     fail_fast: bool,
     quiet: bool,
 ) -> None:
@@ -286,7 +306,8 @@ def clean(
         click.echo(f"warning: {folder}: no .html, .htm, .html.gz or .htm.gz files in this folder", err=True)
 
     reporter = Reporter(len(items), quiet=quiet)
-    outcomes = run_batch(items, url, rules, jobs or _default_jobs())
+    settings = CleanSettings(url=url, rules=rules, timeout=timeout)
+    outcomes = run_batch(items, settings, jobs or _default_jobs())
     try:
         if out is None:
             stopped = _to_stdout(items, outcomes, fmt, reporter, fail_fast)

@@ -28,6 +28,7 @@ except ImportError:  # TEMPORARY until scraper/metadata.py lands (helper in prog
 from .prune import apply_strip, drop_noise, extraction_html
 from .rules import RuleBook, resolve_rules
 from .textfilter import filter_lines
+from .timelimit import time_limit
 
 _WORD = re.compile(r"\w+")
 # Less body text than this (in letters, so that Chinese and Japanese count fairly) is no article:
@@ -81,7 +82,9 @@ def _is_index_page(meta: Metadata, link_density: float, lines: list[str]) -> boo
     return chars < _INDEX_MAX_CHARS or chars / max(len(lines), 1) < _INDEX_MAX_LINE_CHARS
 
 
-def clean(html: str | bytes, url: str | None = None, *, rules: RulesArg = None) -> Article:
+def clean(
+    html: str | bytes, url: str | None = None, *, rules: RulesArg = None, timeout: float | None = None
+) -> Article:
     """Return the clean article of one page.
 
     ``html`` is the page as ``str`` or raw ``bytes`` (decoded from BOM, ``<meta charset>``,
@@ -89,11 +92,19 @@ def clean(html: str | bytes, url: str | None = None, *, rules: RulesArg = None) 
     ``rules`` is a :class:`~scraper.rules.RuleBook`, or extra rule folders (a path or a list)
     layered on the shipped rules and ``$SCRAPER_RULES_DIR``; ``None`` means those two only.
 
+    ``timeout`` (seconds) bounds the time spent on this page (see :mod:`scraper.timelimit`).
+
     Raises :class:`NoArticleError` when the page holds no article (with ``.reason``),
-    :class:`InputError` for input that is not a page, :class:`RuleError` for bad rule files.
+    :class:`InputError` for input that is not a page, :class:`RuleError` for bad rule files,
+    :class:`ExtractionTimeout` when the page took longer than ``timeout``.
     """
+    book = resolve_rules(rules)  # outside the limit: loading rules is not the page's fault
+    with time_limit(timeout):
+        return _clean(html, url, book)
+
+
+def _clean(html: str | bytes, url: str | None, book: RuleBook) -> Article:
     text_html, raw = _to_text(html)
-    book = resolve_rules(rules)
     tree = LexborHTMLParser(text_html)
     if tree.body is None or not text_html.strip():
         raise NoArticleError("the page is empty", reason="empty")

@@ -381,7 +381,7 @@ def test_two_jobs_keep_jsonl_in_input_order(saved: Path, tmp_path: Path) -> None
     assert without_added(one) == without_added(two)
 
 
-def _crashing_clean(html, url=None, *, rules=None):
+def _crashing_clean(html, url=None, *, rules=None, timeout=None):
     if b"CRASH" in html:
         os._exit(13)  # a worker dying the way a segfault or the OOM killer would end it
     return _real_clean(html, url, rules=rules)
@@ -439,6 +439,6 @@ def test_outcome_survives_the_process_boundary(stub_html: str, tmp_path: Path) -
     stub = tmp_path / "stub.html"
     stub.write_text(stub_html, encoding="utf-8")
     [item] = expand_inputs([str(stub)]).items
-    outcome = cli.clean_item(item, None, None)
+    outcome = cli.clean_item(item, cli.CleanSettings())
     assert outcome.article is None and outcome.error is None and outcome.skipped
     assert pickle.loads(pickle.dumps(outcome)) == outcome
