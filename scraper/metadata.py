@@ -933,12 +933,16 @@ def _strip_site(title: str, sitename: str | None, host: str | None) -> str:
     if host:
         site_keys.add(host.split(".")[0])
         site_keys.add(host.replace(".", ""))
+    site_keys.discard("")
 
     def is_site(part: str) -> bool:
         key = _fold(part).replace(" ", "")
         if not key:
             return False
-        return any(key == s or (len(s) > 3 and (key in s or s in key)) for s in site_keys if s)
+        return any(
+            key == site or (len(site) > 3 and (key in site or (site in key and len(key) <= len(site) + 12)))
+            for site in site_keys
+        )
 
     # Drop site-looking segments at either end.
     start, end = 0, len(parts)
@@ -948,10 +952,12 @@ def _strip_site(title: str, sitename: str | None, host: str | None) -> str:
         start += 1
     if (start, end) != (0, len(parts)):
         return _rejoin(title, parts[start], parts[end - 1])
-    # Unknown site name: a short last segment after a much longer head is the usual suffix.
+    # Unknown site name: a short last segment after a much longer head is the usual suffix
+    # (not after a colon, which introduces the rest of a headline).
     last = parts[-1]
     head = _rejoin(title, parts[0], parts[-2])
-    if len(last.split()) <= 4 and len(head) >= 2 * len(last) and len(head.split()) >= 3:
+    separator = title[len(head) : len(title) - len(last)].strip() if title.endswith(last) else ":"
+    if separator != ":" and len(last.split()) <= 4 and len(head) >= 2 * len(last) and len(head.split()) >= 3:
         return head
     return title
 
@@ -964,36 +970,59 @@ def _rejoin(title: str, first: str, last: str) -> str:
     return title[start : end + len(last)].strip()
 
 
-def _h1_texts(tree: LexborHTMLParser) -> list[str]:
+def _heading_texts(tree: LexborHTMLParser, tag: str, limit: int) -> list[str]:
     texts = []
-    for node in tree.css("h1")[:6]:
+    for node in tree.css(tag)[:limit]:
         text = _node_text(node)
         if 2 <= len(text) <= 400:
             texts.append(text)
     return texts
 
 
+MIN_TRUNCATED_TITLE = 80
+
+
 def _choose_title(
-    structured: list[str], h1s: list[str], html_title: str | None, sitename: str | None, host: str | None
+    structured: list[str],
+    headings: tuple[list[str], list[str]],
+    html_title: str | None,
+    sitename: str | None,
+    host: str | None,
 ) -> str | None:
-    h1_keys = {_fold(h): h for h in h1s}
     candidates = [*structured, *([html_title] if html_title else [])]
-    # 1. A structured title (or the <title>) that is an <h1>, whole or without its site suffix.
-    for candidate in candidates:
-        if _fold(candidate) in h1_keys:
-            return candidate
-    for candidate in candidates:
-        stripped = _strip_site(candidate, sitename, host)
-        if _fold(stripped) in h1_keys:
-            return h1_keys[_fold(stripped)]
-    # 2. An <h1> that a structured title starts with (the rest being the site's name).
-    for h1 in h1s:
-        key = _fold(h1)
-        if len(key) >= 10 and any(_fold(c).startswith(key) for c in candidates):
-            return h1
-    # 3. Otherwise the most trusted structured title, without a site suffix.
+    site_key = _fold(sitename) if sitename else None
+    h1s = [h for h in headings[0] if _fold(h) != site_key]
+    # 1. A structured title (or the <title>) that is an <h1>, else an <h2>, whole or without its
+    # site suffix; or an <h1> that one of them starts with (adding a site name or a tagline; from
+    # the <title>, adding less than the <h1>: a blog's name as <h1> is shorter than the post's).
+    for level in (h1s, headings[1]):
+        keys = {_fold(h): h for h in level}
+        for candidate in candidates:
+            if _fold(candidate) in keys:
+                return candidate
+        for candidate in candidates:
+            stripped = _fold(_strip_site(candidate, sitename, host))
+            if stripped in keys:
+                return keys[stripped]
+        if level is h1s:
+            for heading in level:
+                key = _fold(heading)
+                for candidate in candidates:
+                    folded = _fold(candidate)
+                    shorter = candidate is not html_title or len(folded) - len(key) < len(key)
+                    if len(key) >= 10 and folded.startswith(key) and shorter:
+                        return heading
+    # 2. Otherwise the most trusted structured title, without a site suffix, unless it was cut
+    # short (schema.org headlines are often cut at 110 characters) and another one is whole.
     if structured:
-        return _strip_site(structured[0], sitename, host)
+        best = _strip_site(structured[0], sitename, host)
+        if len(best) >= MIN_TRUNCATED_TITLE or best.endswith(("…", "...")):
+            prefix = _fold(best).rstrip(".… ")
+            for candidate in candidates[1:]:
+                stripped = _strip_site(candidate, sitename, host)
+                if len(stripped) > len(best) and _fold(stripped).startswith(prefix):
+                    return stripped
+        return best
     if len(h1s) == 1:
         return h1s[0]
     if html_title:
@@ -1289,7 +1318,8 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
     structured = list(dict.fromkeys(structured))
     title_node = tree.css_first("title")
     html_title = _node_text(title_node) if title_node else None
-    title = _choose_title(structured, _h1_texts(tree), html_title or None, sitename, host)
+    headings = (_heading_texts(tree, "h1", 6), _heading_texts(tree, "h2", 4))
+    title = _choose_title(structured, headings, html_title or None, sitename, host)
 
     # Authors
     names: list[str] = []

@@ -114,7 +114,10 @@ def test_json_ld_top_level_list_and_type_array() -> None:
         ('{"@type": "Person", "name": "Jane Doe"}', ("Jane Doe",)),
         ('{"@type": "Person", "givenName": "Jane", "familyName": "Doe"}', ("Jane Doe",)),
         ('{"@type": "Person", "name": ["Jane Doe"]}', ("Jane Doe",)),
-        ('[{"name": "Jane Doe", "url": "https://example.com/jane"}, {"name": "https://x.com/jr"}]', ("Jane Doe",)),
+        (
+            '[{"name": "Jane Doe", "url": "https://example.com/jane"}, {"name": "https://x.com/jr"}]',
+            ("Jane Doe",),
+        ),
         ('"https://example.com/authors/jane-doe"', ()),
         ('"jane@example.com"', ()),
         ('{"@type": "Organization", "name": "The Daily Example"}', ()),
@@ -250,7 +253,10 @@ def test_keywords_and_news_keywords() -> None:
 
 
 def test_description_meta() -> None:
-    assert meta(page('<meta name="description" content="  A short summary. ">')).description == "A short summary."
+    assert (
+        meta(page('<meta name="description" content="  A short summary. ">')).description
+        == "A short summary."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -355,7 +361,9 @@ def test_short_suffix_removed_without_known_sitename() -> None:
 
 
 def test_title_agreeing_with_h1_preferred() -> None:
-    head = '<title>SEO words | Site</title><meta property="og:title" content="Council approves bridge | Site">'
+    head = (
+        '<title>SEO words | Site</title><meta property="og:title" content="Council approves bridge | Site">'
+    )
     body = "<h1>Council approves bridge</h1>"
     assert meta(page(head, body)).title == "Council approves bridge"
 
@@ -366,7 +374,10 @@ def test_h1_when_no_structured_title() -> None:
 
 
 def test_json_ld_headline_beats_og_title_without_agreement() -> None:
-    head = ld('{"@type": "NewsArticle", "headline": "JSON headline"}') + '<meta property="og:title" content="OG">'
+    head = (
+        ld('{"@type": "NewsArticle", "headline": "JSON headline"}')
+        + '<meta property="og:title" content="OG">'
+    )
     assert meta(page(head)).title == "JSON headline"
 
 
@@ -485,7 +496,11 @@ def test_human_written_json_ld_date_yields_to_the_visible_date() -> None:
         "<meta name='author'><meta property='og:title' content=''>",
         "<div class='byline'></div><time datetime='garbage'></time>",
         "<link rel=canonical href='javascript:alert(1)'><link rel=canonical>",
-        page(ld('{"@type": "Article", "author": {"@id": "#nobody"}, "image": [null, 3], "keywords": [1, null]}')),
+        page(
+            ld(
+                '{"@type": "Article", "author": {"@id": "#nobody"}, "image": [null, 3], "keywords": [1, null]}'
+            )
+        ),
         page(ld('{"@type": "Article", "author": "{\\"name\\": \\"Jane Doe\\"}"}')),
         "\x00\ufffd<h1>\ud7ff</h1>",
     ],
