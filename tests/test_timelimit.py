@@ -27,7 +27,7 @@ NORMAL = (
 
 def test_a_page_over_the_limit_raises_and_the_next_page_is_cleaned() -> None:
     before = signal.getsignal(signal.SIGALRM)
-    with pytest.raises(scraper.ExtractionTimeout, match="longer than 0.001 s"):
+    with pytest.raises(scraper.ExtractionTimeout, match=r"longer than 0\.001 s"):
         scraper.clean(HUGE, timeout=0.001)
     assert signal.getsignal(signal.SIGALRM) is before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
