@@ -20,11 +20,7 @@ from .boilerplate import Pruner, link_text_chars, prose_chars, remove_boilerplat
 from .decode import decode_html
 from .errors import InputError, NoArticleError
 from .extract import extract_text
-
-try:
-    from .metadata import Metadata, extract_metadata
-except ImportError:  # TEMPORARY until scraper/metadata.py lands (helper in progress)
-    from ._metadata_shim import Metadata, extract_metadata  # type: ignore[assignment]
+from .metadata import Metadata, extract_metadata
 from .prune import apply_strip, drop_noise, extraction_html
 from .rules import RuleBook, resolve_rules
 from .textfilter import filter_lines
