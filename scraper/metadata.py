@@ -141,6 +141,7 @@ META_TITLE = (
     "dcterms.title",
     "citation_title",
     "headline",
+    "itemprop:headline",
     "title",
 )
 META_AUTHOR = (
@@ -160,7 +161,7 @@ META_PUBLISHED = (
     "article:published_time",
     "og:published_time",
     "article:published",
-    "datepublished",
+    "itemprop:datepublished",
     "parsely-pub-date",
     "sailthru.date",
     "dc.date.issued",
@@ -178,7 +179,7 @@ META_PUBLISHED = (
     "publication_date",
     "pubdate",
     "date",
-    "datecreated",
+    "itemprop:datecreated",
     "article_date_original",
     "cxenseparse:recs:publishtime",
     "og:updated_time",
@@ -186,7 +187,7 @@ META_PUBLISHED = (
 META_MODIFIED = (
     "article:modified_time",
     "og:modified_time",
-    "datemodified",
+    "itemprop:datemodified",
     "dcterms.modified",
     "dc.date.modified",
     "article.updated",
@@ -222,6 +223,7 @@ BYLINE_TIERS = (
     '[class*="byline" i], [id*="byline" i], [class*="byl" i]',
     '[class*="author" i], [id*="author" i], [rel~=author], address',
 )
+SINGLE_NAME_TIERS = 2  # the first two tiers mark the name itself: one word is enough there
 # Containers whose bylines belong to something other than the article.
 FOREIGN_CONTAINER = re.compile(
     r"(?<![a-z])(?:comment|related|recommend|teaser|sidebar|widget|footer|popular|trending|newsletter|"
@@ -288,7 +290,8 @@ ROLE_WORDS = _words(
     managing associate executive deputy head founder co-founder ceo cto expert specialist consultant
     analyst former freelance researcher producer host anchor intern fellow director manager
     redakteur redakteurin korrespondent korrespondentin rédacteur rédactrice redactor redattore
-    last updated update published posted reviewed fact-checked fact checked medically
+    last updated update published posted reviewed fact-checked fact checked medically sponsored
+    dietitian nutritionist physician doctor nurse therapist attorney lawyer professor
     """
 )
 # Words that are no name on their own: a byline made only of these (and roles) is dropped.
@@ -297,7 +300,7 @@ GENERIC_WORDS = ROLE_WORDS | _words(
     the a an our your by team desk news newsroom admin administrator webmaster editorial guest anonymous
     unknown sponsored content partner author authors autor autorin autoren auteur redaktion rédaction
     redacción redazione agency agencies press release online digital media site blog magazine home
-    wire staffs board opinion user
+    wire staffs board opinion user nachrichtenagentur nachrichten
     """
 )
 # Words that never appear in a name: links and widgets next to the byline.
@@ -305,7 +308,9 @@ NEVER_NAME_WORDS = _words(
     """
     view profile posts follow following followers share email e-mail twitter facebook linkedin
     instagram subscribe newsletter read min mins minutes comments comment reply login sign more
-    about bio biography articles stories contact see
+    about bio biography articles stories contact see image images photo photos foto fotos bild bilder
+    credit credits getty istock istockphoto shutterstock alamy picture pictures illustration
+    folgen abonnieren teilen weiterlesen mehr suivre partager seguir compartir
     """
 )
 # Words of organisations: a byline equal to the site's name is the publication unless it reads as
@@ -334,6 +339,13 @@ DATE_IN_BYLINE = re.compile(
     rf"|\b(?:{_WEEKDAYS})\b)",
     re.IGNORECASE,
 )
+# "Last updated on", "Published:", "Stand:" between a name and a date.
+BYLINE_LABEL = re.compile(
+    r"\b(?:last\s+)?(?:updated|published|posted|modified|reviewed|aktualisiert|veröffentlicht|stand|"
+    r"mis\s+à\s+jour|publié|actualizado|publicado)\b(?:\s+(?:on|am|le|el))?\s*:?",
+    re.IGNORECASE,
+)
+DETERMINERS = _words("the a an our your")
 MONTH_OR_DAY = re.compile(rf"^(?:{_MONTH_ALTERNATION}|{_WEEKDAYS})\.?$", re.IGNORECASE)
 # Standalone words that join names in a byline list.
 NAME_JOIN = re.compile(
@@ -358,6 +370,8 @@ CREDENTIAL = re.compile(
 )
 HONORIFIC = re.compile(r"^(?:dr|prof|mr|mrs|ms|mx|sir|dame)\.?\s+(?=\S)", re.IGNORECASE)
 URLISH = re.compile(r"^(?:https?:|www\.|/)|\.(?:com|org|net|de|fr|co\.uk|io)\b", re.IGNORECASE)
+PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+BARE_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)
 URL_IN_TEXT = re.compile(r"(?:https?:)?//\S+|www\.\S+", re.IGNORECASE)
 EMAIL = re.compile(r"\S+@\S+\.\w+")
 HANDLE = re.compile(r"(?:^|\s)@\w+")
@@ -426,7 +440,9 @@ def _collect_metas(tree: LexborHTMLParser) -> dict[str, list[str]]:
         for key_attr in ("property", "name", "itemprop", "http-equiv"):
             key = attrs.get(key_attr)
             if key:
-                metas.setdefault(key.strip().lower(), []).append(content)
+                # Microdata metas describe whatever scope they sit in (an image, a teaser): kept apart.
+                prefix = "itemprop:" if key_attr == "itemprop" else ""
+                metas.setdefault(prefix + key.strip().lower(), []).append(content)
                 break
     return metas
 
@@ -759,8 +775,11 @@ def _name_words(name: str) -> list[str]:
     return [w.casefold().strip(".,:;()" + QUOTES) for w in name.split()]
 
 
-def _clean_name(part: str, strict: bool) -> str | None:
-    """One name out of one piece of a byline, or None when it is no person's (or desk's) name."""
+def _clean_name(part: str, strict: bool, single: bool = True) -> str | None:
+    """One name out of one piece of a byline, or None when it is no person's (or desk's) name.
+
+    ``strict`` (for visible text) wants capitalised words; ``single`` allows a one-word name.
+    """
     part = part.strip(" \t:·•|()[].," + DASHES + QUOTES)
     part = LABEL_PREFIX.sub("", BYLINE_PREFIX.sub("", part)).strip()
     # "Jane Doe - Reporter", "Jane Doe (Reuters)", "Jane Doe 3 min read": the name comes first.
@@ -776,15 +795,22 @@ def _clean_name(part: str, strict: bool) -> str | None:
     # Cut at a role: "Keith Barry Senior Autos Reporter" -> "Keith Barry".
     for index, word in enumerate(lowered):
         if word in ROLE_WORDS and index >= 2:
-            words, lowered = words[:index], lowered[:index]
+            if lowered[0] not in DETERMINERS:  # "The Currency editors" is a desk, not a person
+                words, lowered = words[:index], lowered[:index]
             break
     if all(w in GENERIC_WORDS or w in NAME_PARTICLES for w in lowered):
         return None
     if len(words) > (4 if strict else 6):
         return None
+    # "Brian Truitt USA TODAY": a capitalised name, then an outlet in capitals.
+    if strict and len(words) >= 3 and not words[0].isupper():
+        for index in range(2, len(words)):
+            if all(w.isupper() and len(w) > 1 for w in words[index:]):
+                words, lowered = words[:index], lowered[:index]
+                break
     name = " ".join(words)
     if strict:
-        if len(words) == 1 and (USERNAME.search(name) or not name[:1].isupper()):
+        if len(words) == 1 and (not single or USERNAME.search(name) or not name[:1].isupper()):
             return None
         for word, low in zip(words, lowered, strict=True):
             first = word.lstrip("(" + QUOTES)[:1]
@@ -795,13 +821,13 @@ def _clean_name(part: str, strict: bool) -> str | None:
     return name
 
 
-def _split_names(text: str, strict: bool) -> list[str]:
+def _split_names(text: str, strict: bool, single: bool = True) -> list[str]:
     """Names in one author string: prefixes, roles, credentials, dates and handles dropped."""
     text = _clean(text) or ""
     if not text or len(text) > MAX_BYLINE_CHARS:
         return []
-    text = HANDLE.sub(" ", EMAIL.sub(" | ", URL_IN_TEXT.sub(" | ", text)))
-    text = DATE_IN_BYLINE.sub(" | ", text)
+    text = HANDLE.sub(" ", EMAIL.sub(" | ", URL_IN_TEXT.sub(" | ", PARENTHESES.sub(" ", text))))
+    text = BYLINE_LABEL.sub(" | ", DATE_IN_BYLINE.sub(" | ", text))
     text = LABEL_PREFIX.sub("", BYLINE_PREFIX.sub("", text.strip()))
     # "Doe, Jane; Roe, John": surname first, one name per semicolon.
     pieces = text.split(";")
@@ -809,7 +835,7 @@ def _split_names(text: str, strict: bool) -> list[str]:
         text = ";".join(" ".join(reversed(piece.split(","))) for piece in pieces)
     names = []
     for part in NAME_JOIN.split(text):
-        if name := _clean_name(part, strict):
+        if name := _clean_name(part, strict, single):
             names.append(name)
     return names
 
@@ -819,14 +845,42 @@ def _person_like(name: str) -> bool:
     return 2 <= len(words) <= 4 and not any(w in ORG_WORDS for w in _name_words(name))
 
 
-def _dedupe_names(names: Iterable[str], sitename: str | None) -> tuple[str, ...]:
-    """Names in order, each once; the site's own name only when it reads as a person's."""
-    site = _fold(sitename) if sitename else None
+_WORD_CHARS = re.compile(r"[^\W_]+")
+
+
+def _publication_words(*names: str | None) -> list[frozenset[str]]:
+    """Word sets of the publication's names (site name, publisher, host) to tell bylines from it."""
+    found = []
+    for name in names:
+        if not name:
+            continue
+        if "." in name and " " not in name:  # a host: its main label ("hessenschau" of hessenschau.de)
+            labels = name.lower().removeprefix("www.").split(".")
+            name = labels[-2] if len(labels) >= 2 else labels[0]
+        words = frozenset(_WORD_CHARS.findall(name.casefold()))
+        if words:
+            found.append(words)
+    return found
+
+
+def _is_publication(name: str, publication: list[frozenset[str]], loose: bool = False) -> bool:
+    """Whether a byline is the publication's name; ``loose`` also takes a part of it ("VnExpress"
+    of "Báo VnExpress"), for bylines typed as an organisation. A desk of the publication
+    ("The Investopedia Team", "Redaktion hessenschau.de") is a byline and stays.
+    """
+    words = frozenset(_WORD_CHARS.findall(name.casefold()))
+    return bool(words) and any(words == site or (loose and words <= site) for site in publication)
+
+
+def _dedupe_names(names: Iterable[str], publication: list[frozenset[str]]) -> tuple[str, ...]:
+    """Names in order, each once; the publication's own name only when it reads as a person's."""
     kept: list[str] = []
     seen: set[str] = set()
     for name in names:
         key = _fold(HONORIFIC.sub("", name))
-        if not key or key in seen or (key == site and not _person_like(name)):
+        if not key or key in seen:
+            continue
+        if _is_publication(name, publication) and not _person_like(name):
             continue
         seen.add(key)
         kept.append(name)
@@ -837,6 +891,17 @@ def _dedupe_names(names: Iterable[str], sitename: str | None) -> tuple[str, ...]
         for name, key in zip(kept, folded, strict=True)
         if not any(other != key and " " not in key and key in other.split(" ") for other in folded)
     )
+
+
+def _meta_names(values: Iterable[str]) -> list[str]:
+    """Names from author metas; a value listing a bare domain ("example.de, Berlin") is an imprint."""
+    names: list[str] = []
+    for value in values:
+        parts = value.split(",")
+        if len(parts) > 1 and any(BARE_DOMAIN.match(part.strip()) for part in parts):
+            continue
+        names.extend(_split_names(value, strict=False))
+    return names
 
 
 def _is_foreign(node: LexborNode) -> bool:
@@ -865,31 +930,36 @@ def _is_foreign(node: LexborNode) -> bool:
     return outside
 
 
-def _byline_names(node: LexborNode) -> list[str]:
+def _byline_names(node: LexborNode, single: bool) -> list[str]:
     attrs = node.attributes
     if node.tag in ("link", "meta"):
         value = attrs.get("content") or attrs.get("title") or ""
-        return _split_names(value, strict=True)
+        return _split_names(value, strict=True, single=single)
     # An itemprop=author scope names its person in an itemprop=name.
     inner = node.css_first("[itemprop~=name]")
     if inner is not None:
         value = inner.attributes.get("content") or _node_text(inner)
         if value:
-            return _split_names(value, strict=True)
+            return _split_names(value, strict=True, single=single)
     content = attrs.get("content")
     if content:
-        return _split_names(content, strict=True)
+        return _split_names(content, strict=True, single=single)
     text = _node_text(node)
     if not text or len(text) > MAX_BYLINE_CHARS:
         return []
-    return _split_names(text, strict=True)
+    return _split_names(text, strict=True, single=single)
 
 
 def _dom_authors(tree: LexborHTMLParser) -> list[str]:
+    """Names in the first byline found, by the most specific kind of byline element first.
+
+    One-word names only from elements marked as the author's name (``itemprop``, ``rel``,
+    ``author-name``): in a loose ``.byline`` or ``[class*=author]`` they are mostly labels.
+    """
     root = tree.body
     if root is None:
         return []
-    for selector in BYLINE_TIERS:
+    for tier, selector in enumerate(BYLINE_TIERS):
         first_parent: LexborNode | None = None
         names: list[str] = []
         for node in root.css(selector):
@@ -902,7 +972,7 @@ def _dom_authors(tree: LexborHTMLParser) -> list[str]:
                 parent = node.parent
                 if parent is None or (parent != first_parent and parent.parent != first_parent.parent):
                     continue
-            found = _byline_names(node)
+            found = _byline_names(node, single=tier < SINGLE_NAME_TIERS)
             if not found or _is_foreign(node):
                 continue
             if first_parent is None:
@@ -1321,21 +1391,25 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
     headings = (_heading_texts(tree, "h1", 6), _heading_texts(tree, "h2", 4))
     title = _choose_title(structured, headings, html_title or None, sitename, host)
 
-    # Authors
-    names: list[str] = []
-    for raw, is_org in _json_authors(json_ld, article) if article else ():
-        if is_org and (not sitename or _fold(raw) == _fold(sitename)):
-            continue
-        names.extend(_split_names(raw, strict=False))
-    if not names:
-        for key in META_AUTHOR:
-            for value in metas.get(key, ()):
-                names.extend(_split_names(value, strict=False))
-            if names:
-                break
-    if not names:
-        names = _dom_authors(tree)
-    authors = _dedupe_names(names, sitename)
+    # Authors: the first source that names someone other than the publication itself.
+    publication = _publication_words(sitename, json_ld.name_of(article.get("publisher")), host)
+    authors: tuple[str, ...] = ()
+    for source in (
+        lambda: [
+            name
+            for raw, is_org in (_json_authors(json_ld, article) if article else ())
+            for name in _split_names(raw, strict=False)
+            if not (is_org and (not publication or _is_publication(name, publication, loose=True)))
+        ],
+        lambda: next(
+            (found for key in META_AUTHOR if (found := _meta_names(metas.get(key, ())))),
+            [],
+        ),
+        lambda: _dom_authors(tree),
+    ):
+        authors = _dedupe_names(source(), publication)
+        if authors:
+            break
 
     # Dates
     published = _published(tree, metas, article, page, url or canonical)
