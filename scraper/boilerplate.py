@@ -20,6 +20,8 @@ from .patterns import (
     AD_LABEL,
     AD_LABEL_SEEDS,
     AUTHOR_BIO_TEXT,
+    AUTHOR_BOX_HEADING,
+    AUTHOR_BOX_SEEDS,
     AUTHOR_LINK_SELECTOR,
     COOKIE_TEXT,
     CTA_BUTTON,
@@ -44,6 +46,7 @@ _BUTTON_BLOCK_CHARS = 400
 _SHARE_BLOCK_CHARS = 160
 _COOKIE_BLOCK_CHARS = 900
 _BIO_BLOCK_CHARS = 800
+_BYLINE_BLOCK_CHARS = 160
 _LIST_MIN_ITEMS = 3
 _LIST_LINK_DENSITY = 0.7
 _LIST_MIN_LINK_WORDS = 3.0
@@ -52,6 +55,7 @@ _CARD_SHARE = 0.7
 _SNIPPET_CHARS = 100
 # Elements whose own text mentions cookies (Lexbor matches this in C, no Python loop).
 _COOKIE_SEED = '*:lexbor-contains("cookie" i)'
+# Labels and headings longer than this are sentences, not labels.
 _AD_LABEL_MAX_CHARS = 60
 
 
@@ -86,11 +90,12 @@ def _plain_paragraphs(node: LexborNode) -> int:
     return count
 
 
-def climb(seed: LexborNode, max_chars: int) -> LexborNode:
+def climb(seed: LexborNode, max_chars: int, *, allow_prose: bool = False) -> LexborNode:
     """The largest ancestor of ``seed`` (or seed itself) that stays small and holds no prose.
 
-    Small: at most ``max_chars`` of text, no paragraph of prose, and not several plain
-    paragraphs more than the block below it (an article of short paragraphs is still an article).
+    Small: at most ``max_chars`` of text, no paragraph of prose (unless ``allow_prose``, for
+    blocks such as author bios that are prose themselves), and not several plain paragraphs
+    more than the block below it (an article of short paragraphs is still an article).
     """
     best = seed
     best_paragraphs = _plain_paragraphs(seed)
@@ -98,7 +103,7 @@ def climb(seed: LexborNode, max_chars: int) -> LexborNode:
         parent = best.parent
         if parent is None or parent.tag in _STOP_TAGS or not parent.tag or parent.tag.startswith("#"):
             return best
-        if len(text_of(parent)) > max_chars or _has_prose(parent):
+        if len(text_of(parent)) > max_chars or (not allow_prose and _has_prose(parent)):
             return best
         paragraphs = _plain_paragraphs(parent)
         if paragraphs - best_paragraphs >= _MAX_EXTRA_PARAGRAPHS:
@@ -121,9 +126,9 @@ class Pruner:
         # Lets a detector skip its selector scans on pages where its trigger words never occur.
         self.folded_text = text.casefold()
 
-    def climb(self, seed: LexborNode, max_chars: int) -> LexborNode:
+    def climb(self, seed: LexborNode, max_chars: int, *, allow_prose: bool = False) -> LexborNode:
         """:func:`climb`, never to a block that holds too much of this page's text."""
-        return climb(seed, min(max_chars, int(_MAX_SHARE * self.page_chars)))
+        return climb(seed, min(max_chars, int(_MAX_SHARE * self.page_chars)), allow_prose=allow_prose)
 
     def mentions(self, *words: str) -> list[str]:
         """Those of ``words`` (lowercase) that occur anywhere in the page's text."""
@@ -291,12 +296,27 @@ def detect_ad_labels(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
             yield seed, "ad label"
 
 
-def detect_author_bios(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
-    """Author-bio boxes: a short block with a profile link and "X is a reporter ..." text."""
+def detect_bylines(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
+    """Byline blocks (author link, role, avatar) outside the prose; names stay in the metadata."""
     for link in page.root.css(AUTHOR_LINK_SELECTOR):
-        block = page.climb(link, _BIO_BLOCK_CHARS)
+        block = page.climb(link, _BYLINE_BLOCK_CHARS)
+        if block is not link or link.parent is None or text_of(link.parent) == text_of(link):
+            yield block, "byline"
+
+
+def detect_author_bios(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
+    """Author boxes: a short block under an "About the author" heading, or with a profile link
+    and "X is a reporter ..." text."""
+    for link in page.root.css(AUTHOR_LINK_SELECTOR):
+        block = page.climb(link, _BIO_BLOCK_CHARS, allow_prose=True)
         if AUTHOR_BIO_TEXT.search(text_of(block)):
             yield block, "author bio box"
+    words = page.mentions(*AUTHOR_BOX_SEEDS)
+    if words:
+        for heading in page.root.css(", ".join(f'*:lexbor-contains("{word}" i)' for word in words)):
+            label = text_of(heading)
+            if len(label) <= _AD_LABEL_MAX_CHARS and AUTHOR_BOX_HEADING.match(label):
+                yield page.climb(heading, _BIO_BLOCK_CHARS, allow_prose=True), "author box"
 
 
 _PROSE_TAGS = frozenset({"p", "div", "li", "td", "section", "article", "span", "blockquote", "dd"})
@@ -330,6 +350,7 @@ DETECTORS: dict[str, Detector] = {
     "story-list": detect_story_lists,
     "card-grid": detect_card_grids,
     "author-bio": detect_author_bios,
+    "byline": detect_bylines,
 }
 
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -220,6 +220,9 @@ BYLINE_TIERS = (
     '[class*="author-name" i], [class*="author__name" i], [class*="authorname" i], '
     '[class*="byline__name" i], [class*="byline-name" i], [class*="author-link" i], '
     '[data-testid*="author" i]',
+    'a[href*="/author/" i], a[href*="/authors/" i], a[href*="/autor/" i], a[href*="/autoren/" i], '
+    'a[href*="/auteur/" i], a[href*="/journalist/" i], a[href*="/writers/" i], a[href*="/staff/" i], '
+    'a[href*="/contributors/" i], a[href*="/reporters/" i]',
     '[class*="byline" i], [id*="byline" i], [class*="byl" i]',
     '[class*="author" i], [id*="author" i], [rel~=author], address',
 )
@@ -950,16 +953,19 @@ def _byline_names(node: LexborNode, single: bool) -> list[str]:
     return _split_names(text, strict=True, single=single)
 
 
-def _dom_authors(tree: LexborHTMLParser) -> list[str]:
+def _dom_authors(tree: LexborHTMLParser, header: _Lazy) -> list[str]:
     """Names in the first byline found, by the most specific kind of byline element first.
 
     One-word names only from elements marked as the author's name (``itemprop``, ``rel``,
     ``author-name``): in a loose ``.byline`` or ``[class*=author]`` they are mostly labels.
+    After those marked elements, a "By ..." text next to the headline, then links to author pages.
     """
     root = tree.body
     if root is None:
         return []
     for tier, selector in enumerate(BYLINE_TIERS):
+        if tier == SINGLE_NAME_TIERS and (names := _header_byline(header.get())):
+            return names
         first_parent: LexborNode | None = None
         names: list[str] = []
         for node in root.css(selector):
@@ -1195,15 +1201,12 @@ def _dates_in_text(text: str) -> list[tuple[int, str, bool]]:
     return sorted(found.values())
 
 
-def _header_date(h1: LexborNode | None) -> str | None:
-    """The day shown next to the headline: in the short texts around the ``<h1>``, nearest first.
-
-    A date labelled "Updated" is taken only when no other date is shown there.
-    """
+def _header_texts(h1: LexborNode | None) -> Iterator[list[str]]:
+    """Short texts around the headline, level by level: the ``<h1>``'s siblings, then its parent's..."""
     node = h1
     for _ in range(HEADER_LEVELS):
         if node is None or (parent := node.parent) is None or parent.tag in ("body", "html"):
-            break
+            return
         texts = []
         child = parent.child
         count = 0
@@ -1214,12 +1217,66 @@ def _header_date(h1: LexborNode | None) -> str | None:
                     texts.append(text)
                 count += 1
             child = child.next
+        yield texts
+        node = parent
+
+
+def _header_date(levels: Iterable[list[str]]) -> str | None:
+    """The day shown next to the headline, nearest first.
+
+    A date labelled "Updated" is taken only when no other date is shown there.
+    """
+    for texts in levels:
         dates = _dates_in_text(" | ".join(texts)) if texts else []
         if dates:
             plain = [date for _, date, updated in dates if not updated]
             return plain[0] if plain else dates[0][1]
-        node = parent
     return None
+
+
+def _title_heading(tree: LexborHTMLParser, title: str | None) -> LexborNode | None:
+    """The heading that shows the title (an ``<h1>``, else an ``<h2>``), else the first ``<h1>``."""
+    key = _fold(title) if title else None
+    first = None
+    for node in (*tree.css("h1")[:6], *tree.css("h2")[:4]):
+        if key and _fold(_node_text(node)) == key:
+            return node
+        if first is None and node.tag == "h1":
+            first = node
+    return first
+
+
+_BYLINE_START = re.compile(
+    r"(?:^|[|·•]\s*)(?:(?:written|posted|words|story|text|article|reported|compiled)\s+)?"
+    r"(?:by|von|par|por|door|av|af|di|przez)\b\s*:?\s*(.*)$",
+    re.IGNORECASE,
+)
+MAX_BYLINE_TEXT = 120
+
+
+def _header_byline(levels: Iterable[list[str]]) -> list[str]:
+    """Names in a "By Jane Doe" text next to the headline (or after a bare "Written by" label)."""
+    for texts in levels:
+        for index, text in enumerate(texts):
+            if len(text) > MAX_BYLINE_TEXT or not (match := _BYLINE_START.search(text)):
+                continue
+            rest = match[1] or (texts[index + 1] if index + 1 < len(texts) else "")
+            if names := _split_names(rest, strict=True, single=False):
+                return names
+    return []
+
+
+class _Lazy:
+    """A value computed on first use and kept (the header texts serve dates and bylines)."""
+
+    def __init__(self, compute: Callable[[], list[list[str]]]) -> None:
+        self._compute = compute
+        self._value: list[list[str]] | None = None
+
+    def get(self) -> list[list[str]]:
+        if self._value is None:
+            self._value = self._compute()
+        return self._value
 
 
 _ISO_START = re.compile(r"\s*(?:19|20)\d\d-[01]\d-[0-3]\d")
@@ -1284,6 +1341,7 @@ def _published(
     article: dict[str, Any],
     page: dict[str, Any],
     url: str | None,
+    header: _Lazy,
 ) -> str | None:
     """The publication date: structured sources first, then what the page shows, htmldate last."""
     # schema.org asks for ISO 8601; a date written for humans ("Jun 24, 2025") marks a hand-made
@@ -1300,7 +1358,7 @@ def _published(
         lambda: normalise_date(article.get("uploadDate")),
         lambda: _generic_meta_date(metas),
         lambda: _url_date(url),
-        lambda: _header_date(tree.css_first("h1")),
+        lambda: _header_date(header.get()),
         lambda: _class_date(tree),
         lambda: normalise_date(json_published),
         lambda: _dom_date(tree, ("time[datetime]",)),
@@ -1390,6 +1448,7 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
     html_title = _node_text(title_node) if title_node else None
     headings = (_heading_texts(tree, "h1", 6), _heading_texts(tree, "h2", 4))
     title = _choose_title(structured, headings, html_title or None, sitename, host)
+    header = _Lazy(lambda: list(_header_texts(_title_heading(tree, title))))
 
     # Authors: the first source that names someone other than the publication itself.
     publication = _publication_words(sitename, json_ld.name_of(article.get("publisher")), host)
@@ -1405,14 +1464,14 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
             (found for key in META_AUTHOR if (found := _meta_names(metas.get(key, ())))),
             [],
         ),
-        lambda: _dom_authors(tree),
+        lambda: _dom_authors(tree, header),
     ):
         authors = _dedupe_names(source(), publication)
         if authors:
             break
 
     # Dates
-    published = _published(tree, metas, article, page, url or canonical)
+    published = _published(tree, metas, article, page, url or canonical, header)
     modified = (
         normalise_date(article.get("dateModified"))
         or next(filter(None, (normalise_date(v) for k in META_MODIFIED for v in metas.get(k, ()))), None)

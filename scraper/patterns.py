@@ -47,6 +47,17 @@ CTA_TEXT = _within(
         r"suscripci[oó]n",
         r"bolet[ií]n",
         r"reg[ií]strate",
+        # Paywall offers are calls to action too.
+        r"free (?:articles?|stories)",
+        r"unlimited (?:digital )?access",
+        r"cancel (?:at )?any ?time",
+        r"already (?:a )?(?:subscriber|member)",
+        r"subscriber[- ]only|subscriber exclusive|for subscribers",
+        r"\blog ?in\b|\bsign ?in\b",
+        r"(?:per|a|/) ?month\b",
+        r"kostenlos testen|jetzt testen|abonnent|\babo\b",
+        r"déjà abonné|offre d'essai",
+        r"ya eres suscriptor|prueba gratis",
     ]
 )
 # Whole-text labels of buttons and links that ask the reader to sign up.
@@ -204,6 +215,21 @@ COOKIE_TEXT = _within(
 # Paths of author profile pages (for author-bio boxes).
 AUTHOR_PATHS = ["/author/", "/authors/", "/autor/", "/autoren/", "/auteur/", "/profile/", "/people/"]
 AUTHOR_LINK_SELECTOR = ", ".join(f'a[href*="{path}" i]' for path in AUTHOR_PATHS)
+# Headings of author boxes.
+AUTHOR_BOX_HEADING = _whole(
+    [
+        r"about the authors?",
+        r"about the writer",
+        r"the authors?",
+        r"author bio(?:graphy)?",
+        r"über (?:den|die) autor(?:in|en)?",
+        r"zu[mr] autor(?:in)?",
+        r"à propos de l'auteur(?:e)?",
+        r"l'auteur(?:e)?",
+        r"sobre (?:el|la) autor(?:a)?",
+    ]
+)
+AUTHOR_BOX_SEEDS = ("author", "autor", "auteur")
 AUTHOR_BIO_TEXT = _within(
     [
         r"\b(?:is|was|has been)\s+(?:a|an|the|our)\s+(?:[\w'-]+\s+){0,6}"

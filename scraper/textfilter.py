@@ -22,6 +22,9 @@ _MIN_REPEAT_CHARS = 50
 _CUT_MIN_POSITION = 0.5
 _HEADLINE_LIST_AVG_CHARS = 160
 _SNIPPET_CHARS = 100
+# The title may follow a few short label lines (kicker, badge) at the top of the text.
+_HEADER_SCAN = 3
+_KICKER_MAX_WORDS = 6
 
 
 def _normalise(line: str) -> str:
@@ -46,6 +49,28 @@ def _cut_trailing_lists(lines: list[str], removals: list[Removal]) -> list[str]:
     return lines
 
 
+def _drop_header(lines: list[str], header_lines: Sequence[str | None], removals: list[Removal]) -> list[str]:
+    """Drop the article header that the extractor kept: title and standfirst (both carried as
+    metadata), and the short labels above the title (section kicker, "Exclusive" badge)."""
+    heads = {_normalise(h) for h in header_lines if h}
+    if not heads:
+        return lines
+    first_head = next(
+        (i for i, line in enumerate(lines[: _HEADER_SCAN + 1]) if _normalise(line) in heads), None
+    )
+    end = 0
+    if first_head is not None and all(len(line.split()) <= _KICKER_MAX_WORDS for line in lines[:first_head]):
+        end = first_head + 1
+    while end < len(lines) and _normalise(lines[end]) in heads:
+        end += 1
+    for line in lines[:end]:
+        what = "title or standfirst" if _normalise(line) in heads else "label above the title"
+        removals.append(
+            Removal(by="detector:header-line", what=what, text=line[:_SNIPPET_CHARS], kind="line")
+        )
+    return lines[end:]
+
+
 def filter_lines(
     text: str, rules: Sequence[SiteRule], *, header_lines: Sequence[str | None] = ()
 ) -> tuple[list[str], list[Removal]]:
@@ -57,18 +82,7 @@ def filter_lines(
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if not _EMPTY_ITEM.match(line)]
 
-    # Title and standfirst are carried as metadata; repeated as the first lines they are not body.
-    heads = {_normalise(h) for h in header_lines if h}
-    while lines and _normalise(lines[0]) in heads:
-        removals.append(
-            Removal(
-                by="detector:header-line",
-                what="title or standfirst repeated in the text",
-                text=lines[0][:_SNIPPET_CHARS],
-                kind="line",
-            )
-        )
-        lines = lines[1:]
+    lines = _drop_header(lines, header_lines, removals)
 
     for rule in rules:
         for pattern in rule.cut_after:
