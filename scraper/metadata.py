@@ -785,6 +785,8 @@ def _clean_name(part: str, strict: bool, single: bool = True) -> str | None:
     """
     part = part.strip(" \t:·•|()[].," + DASHES + QUOTES)
     part = LABEL_PREFIX.sub("", BYLINE_PREFIX.sub("", part)).strip()
+    if ":" in part:  # "design: Scott McDaniel": a label, then the name
+        part = part.rsplit(":", 1)[1].strip()
     # "Jane Doe - Reporter", "Jane Doe (Reuters)", "Jane Doe 3 min read": the name comes first.
     part = re.split(rf"\s[{DASHES}]\s|\s\d|\s?\(", part, maxsplit=1)[0].strip(" .,:;")
     if not part or len(part) > MAX_AUTHOR_CHARS or CREDENTIAL.match(part) or MONTH_OR_DAY.match(part):
@@ -801,7 +803,7 @@ def _clean_name(part: str, strict: bool, single: bool = True) -> str | None:
             if lowered[0] not in DETERMINERS:  # "The Currency editors" is a desk, not a person
                 words, lowered = words[:index], lowered[:index]
             break
-    if all(w in GENERIC_WORDS or w in NAME_PARTICLES for w in lowered):
+    if all(w in GENERIC_WORDS or w in NAME_PARTICLES for w in lowered) or lowered[0] in ROLE_WORDS:
         return None
     if len(words) > (4 if strict else 6):
         return None
