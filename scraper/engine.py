@@ -10,19 +10,20 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .article import Article
+from .article import Article, Removal
 from .boilerplate import Pruner, link_text_chars, prose_chars, remove_boilerplate, text_of
 from .decode import decode_html
 from .errors import InputError, NoArticleError
 from .extract import extract_text
 from .metadata import Metadata, extract_metadata
 from .prune import apply_strip, drop_noise, extraction_html
-from .rules import RuleBook, resolve_rules
+from .rules import RuleBook, SiteRule, resolve_rules
 from .textfilter import filter_lines
 from .timelimit import time_limit
 
@@ -33,8 +34,13 @@ MIN_ARTICLE_CHARS = 150
 # A page whose text is mostly link text, which does not call itself an article and whose
 # extracted text is short or made of headline-length lines, is an index page.
 _INDEX_LINK_DENSITY = 0.55
-_INDEX_MAX_CHARS = 1500
-_INDEX_MAX_LINE_CHARS = 90
+_INDEX_MAX_PROSE = 2000
+_INDEX_MAX_LETTERS = 1200
+# When the extraction holds less than this share of the page's prose (after trafilatura's own
+# fallback), the page is extracted again without the detectors; that result is kept if it is
+# this many times longer.
+RESCUE_SHARE = 0.3
+RESCUE_GAIN = 2.0
 _ARTICLE_TYPES = re.compile(r"article|posting|report|blog|news", re.IGNORECASE)
 
 
@@ -69,13 +75,13 @@ def _letters(text: str) -> int:
     return len(_NON_LETTERS.sub("", text))
 
 
-def _is_index_page(meta: Metadata, link_density: float, lines: list[str]) -> bool:
+def _is_index_page(meta: Metadata, link_density: float, prose: int, letters: int) -> bool:
+    """A page of links that does not call itself an article and has little prose or text."""
     if meta.page_type and _ARTICLE_TYPES.search(meta.page_type):
         return False
     if link_density < _INDEX_LINK_DENSITY:
         return False
-    chars = sum(len(line) for line in lines)
-    return chars < _INDEX_MAX_CHARS or chars / max(len(lines), 1) < _INDEX_MAX_LINE_CHARS
+    return prose < _INDEX_MAX_PROSE or letters < _INDEX_MAX_LETTERS
 
 
 def clean(
@@ -99,46 +105,69 @@ def clean(
         return _clean(html, url, book)
 
 
+@dataclass(frozen=True, slots=True)
+class _Extraction:
+    """What one pass of pruning and extraction found on a page."""
+
+    text: str
+    removals: tuple[Removal, ...]
+    body_selector: str | None
+    prose_chars: int
+
+
+def _prune_and_extract(
+    tree: LexborHTMLParser, rule_url: str | None, rules: list[SiteRule], *, detectors: bool
+) -> _Extraction:
+    """Strip by rules (and detectors), then extract; ``tree`` has its noise dropped already."""
+    pruner = Pruner(tree.body)
+    apply_strip(pruner, rules)
+    if detectors:
+        remove_boilerplate(pruner)
+    document, body_selector = extraction_html(tree, rules)
+    expected = prose_chars(tree.body)
+    text, xpath_removals = extract_text(document, rule_url, rules, expected_chars=expected)
+    return _Extraction(text, (*pruner.removals, *xpath_removals), body_selector, expected)
+
+
 def _clean(html: str | bytes, url: str | None, book: RuleBook) -> Article:
     text_html, raw = _to_text(html)
     tree = LexborHTMLParser(text_html)
     if tree.body is None or not text_html.strip():
         raise NoArticleError("the page is empty", reason="empty")
-
     meta = extract_metadata(tree, url)
     rule_url = url or meta.canonical_url
     applicable = book.for_url(rule_url)
-
     drop_noise(tree)
-    body = tree.body
-    page_text = text_of(body)
+    page_text = text_of(tree.body)
     if not page_text:
         raise NoArticleError("the page has no text", reason="empty")
-    link_density = link_text_chars(body) / len(page_text)
-
-    pruner = Pruner(body)
-    apply_strip(pruner, applicable)
-    remove_boilerplate(pruner)
-    document, body_selector = extraction_html(tree, applicable)
-    extracted, xpath_removals = extract_text(
-        document, rule_url, applicable, expected_chars=prose_chars(tree.body)
-    )
-    lines, line_removals = filter_lines(extracted, applicable, header_lines=(meta.title, meta.description))
+    link_density = link_text_chars(tree.body) / len(page_text)
 
     warnings: list[str] = []
-    if body_selector is None and any(rule.body for rule in applicable):
+    found = _prune_and_extract(tree, rule_url, applicable, detectors=True)
+    if len(found.text) < RESCUE_SHARE * found.prose_chars:
+        # trafilatura's choice of the main block is fragile: a removed header or byline can
+        # make it miss a whole article. Then the page is extracted again without the detectors.
+        fresh = LexborHTMLParser(text_html)
+        drop_noise(fresh)
+        plain = _prune_and_extract(fresh, rule_url, applicable, detectors=False)
+        if len(plain.text) > RESCUE_GAIN * len(found.text):
+            found = plain
+            warnings.append("the extractor missed the article after boilerplate removal; used the page as is")
+    if found.body_selector is None and any(rule.body for rule in applicable):
         warnings.append("the site rule's body selectors matched nothing; fell back to detection")
+    lines, line_removals = filter_lines(found.text, applicable, header_lines=(meta.title, meta.description))
+
     text = "\n\n".join(lines)
     if _letters(text) < MIN_ARTICLE_CHARS and meta.json_ld_body and len(meta.json_ld_body) > len(text):
         text = meta.json_ld_body.strip()
-        lines = text.splitlines()
         warnings.append("the page body held almost no text; used the JSON-LD articleBody")
-    if _is_index_page(meta, link_density, lines):
+    letters = _letters(text)
+    if _is_index_page(meta, link_density, found.prose_chars, letters):
         raise NoArticleError(
             f"looks like an index page, not an article ({link_density:.0%} of its text is links)",
             reason="index-page",
         )
-    letters = _letters(text)
     if letters == 0:
         raise NoArticleError("no article text found on the page", reason="empty")
     if letters < MIN_ARTICLE_CHARS:
@@ -161,6 +190,6 @@ def _clean(html: str | bytes, url: str | None, book: RuleBook) -> Article:
         text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source_sha256=hashlib.sha256(raw).hexdigest(),
         versions=dict(VERSIONS),
-        removed=(*pruner.removals, *xpath_removals, *line_removals),
+        removed=(*found.removals, *line_removals),
         warnings=tuple(warnings),
     )
