@@ -90,22 +90,56 @@ def _plain_paragraphs(node: LexborNode) -> int:
     return count
 
 
-def climb(seed: LexborNode, max_chars: int, *, allow_prose: bool = False) -> LexborNode:
+class Measures:
+    """Text measures of nodes, memoised while the tree does not change.
+
+    Many seeds (a thousand share links, say) climb through the same ancestors; measuring each
+    ancestor once keeps a detector's pass linear in the page size.
+    """
+
+    def __init__(self) -> None:
+        self._chars: dict[int, int] = {}
+        self._prose: dict[int, bool] = {}
+        self._plain: dict[int, int] = {}
+
+    def chars(self, node: LexborNode) -> int:
+        key = node.mem_id
+        if key not in self._chars:
+            self._chars[key] = len(text_of(node))
+        return self._chars[key]
+
+    def has_prose(self, node: LexborNode) -> bool:
+        key = node.mem_id
+        if key not in self._prose:
+            self._prose[key] = _has_prose(node)
+        return self._prose[key]
+
+    def plain_paragraphs(self, node: LexborNode) -> int:
+        key = node.mem_id
+        if key not in self._plain:
+            self._plain[key] = _plain_paragraphs(node)
+        return self._plain[key]
+
+
+def climb(
+    seed: LexborNode, max_chars: int, *, allow_prose: bool = False, measures: Measures | None = None
+) -> LexborNode:
     """The largest ancestor of ``seed`` (or seed itself) that stays small and holds no prose.
 
     Small: at most ``max_chars`` of text, no paragraph of prose (unless ``allow_prose``, for
     blocks such as author bios that are prose themselves), and not several plain paragraphs
     more than the block below it (an article of short paragraphs is still an article).
     """
+    measure = measures or Measures()
     best = seed
-    best_paragraphs = _plain_paragraphs(seed)
+    best_paragraphs = measure.plain_paragraphs(seed)
     while True:
         parent = best.parent
         if parent is None or parent.tag in _STOP_TAGS or not parent.tag or parent.tag.startswith("#"):
             return best
-        if len(text_of(parent)) > max_chars or (not allow_prose and _has_prose(parent)):
+        if measure.chars(parent) > max_chars or (not allow_prose and measure.has_prose(parent)):
             return best
-        paragraphs = _plain_paragraphs(parent)
+        paragraphs = measure.plain_paragraphs(parent)
         if paragraphs - best_paragraphs >= _MAX_EXTRA_PARAGRAPHS:
             return best
         best, best_paragraphs = parent, paragraphs
@@ -119,6 +153,7 @@ class Pruner:
     page_chars: int = 0
     folded_text: str = ""
     removals: list[Removal] = field(default_factory=list)
+    measures: Measures = field(default_factory=Measures)
 
     def __post_init__(self) -> None:
         text = text_of(self.root)
@@ -128,7 +163,8 @@ class Pruner:
 
     def climb(self, seed: LexborNode, max_chars: int, *, allow_prose: bool = False) -> LexborNode:
         """:func:`climb`, never to a block that holds too much of this page's text."""
-        return climb(seed, min(max_chars, int(_MAX_SHARE * self.page_chars)), allow_prose=allow_prose)
+        limit = min(max_chars, int(_MAX_SHARE * self.page_chars))
+        return climb(seed, limit, allow_prose=allow_prose, measures=self.measures)
 
     def mentions(self, *words: str) -> list[str]:
         """Those of ``words`` (lowercase) that occur anywhere in the page's text."""
@@ -160,6 +196,8 @@ class Pruner:
             snippet = " ".join(text[: 2 * _SNIPPET_CHARS].split())[:_SNIPPET_CHARS]
             self.removals.append(Removal(by=by, what=what, text=snippet))
             node.decompose()
+        if keep:
+            self.measures = Measures()  # freed nodes' ids may be reused
 
 
 def detect_signup_forms(page: Pruner) -> Iterable[tuple[LexborNode, str]]:

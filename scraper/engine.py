@@ -118,6 +118,7 @@ class _Extraction:
 def _prune_and_extract(
     tree: LexborHTMLParser, rule_url: str | None, rules: list[SiteRule], *, detectors: bool
 ) -> _Extraction:
+    # Without the detectors this is the rescue pass: the fast extraction already fell short.
     """Strip by rules (and detectors), then extract; ``tree`` has its noise dropped already."""
     pruner = Pruner(tree.body)
     apply_strip(pruner, rules)
@@ -125,7 +126,9 @@ def _prune_and_extract(
         remove_boilerplate(pruner)
     document, body_selector = extraction_html(tree, rules)
     expected = prose_chars(tree.body)
-    text, xpath_removals = extract_text(document, rule_url, rules, expected_chars=expected)
+    text, xpath_removals = extract_text(
+        document, rule_url, rules, expected_chars=expected, fast_first=detectors
+    )
     return _Extraction(text, (*pruner.removals, *xpath_removals), body_selector, expected)
 
 

@@ -228,11 +228,12 @@ BYLINE_TIERS = (
 )
 SINGLE_NAME_TIERS = 2  # the first two tiers mark the name itself: one word is enough there
 # Containers whose bylines belong to something other than the article.
+# Whole words of a class or id (lowercase-bounded, so "relatedPosts" counts and "promoted" does not).
 FOREIGN_CONTAINER = re.compile(
-    r"(?<![a-z])(?:comment|related|recommend|teaser|sidebar|widget|footer|popular|trending|newsletter|"
-    r"promo|more-from|read-?more|next-article|cards?|rail|nav|navbar|menu|breadcrumbs?)",
-    re.IGNORECASE,
+    r"(?<![a-z])(?i:comment|related|recommend|teaser|sidebar|footer|popular|trending|newsletter|"
+    r"promo|more-from|read-?more|next-article|card|rail|nav|navbar|menu|breadcrumb)s?(?![a-z])"
 )
+SOFT_FOREIGN = frozenset({"footer", "card"})
 # A class naming a part of an author box that is not the name ("author-bio", "author__avatar").
 NOT_NAME_PART = re.compile(
     r"(?:author|byl)\w*[-_]+(?:avatar|image|img|photo|pic|bio|desc|title|role|position|job|date|time|"
@@ -256,7 +257,8 @@ ISO_DATE = re.compile(
     r"\s*(?P<tz>Z|UTC|GMT|[+-][01]\d(?::?[0-5]\d)?)?)?"
 )
 SLASH_DATE_YMD = re.compile(r"\b(?P<y>(?:19|20)\d\d)[/.](?P<m>[01]?\d)[/.](?P<d>[0-3]?\d)\b")
-DMY_DATE = re.compile(r"\b(?P<d>[0-3]?\d)[./](?P<m>[01]?\d)[./](?P<y>(?:19|20)\d\d)\b")
+# Day and month in digits: "03.05.2024" (day first), "05/03/2024" (month first in the US), "03-05-2024".
+NUMERIC_DATE = re.compile(r"\b(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[0-3]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)\b")
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -280,6 +282,7 @@ MONTHS = {
 }
 _MONTH_WORD = r"(?P<mon>[^\W\d_]{3,10})\.?"
 TEXT_DATE_MDY = re.compile(_MONTH_WORD + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b")
+TEXT_DATE_YMD = re.compile(r"\b(?P<y>(?:19|20)\d\d)\s+" + _MONTH_WORD + r"\s+(?P<d>[0-3]?\d)\b")
 TEXT_DATE_DMY = re.compile(
     r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th|er|\.|º)?\s+(?:de\s+)?"
     + _MONTH_WORD
@@ -700,10 +703,11 @@ def _format_tz(tz: str | None) -> str:
     return f"{sign}{digits[:2]}:{digits[2:4]}"
 
 
-def normalise_date(value: Any) -> str | None:
+def normalise_date(value: Any, month_first: bool = False) -> str | None:
     """An ISO 8601 date (``YYYY-MM-DD``) or date-time (``YYYY-MM-DDTHH:MM:SS[+HH:MM]``), or None.
 
     Keeps the precision the page gives: a date stays a date, a time keeps its offset.
+    ``month_first`` reads an ambiguous "05/03/2024" as May 3 (as US pages write it).
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _from_timestamp(float(value))
@@ -732,7 +736,7 @@ def normalise_date(value: Any) -> str | None:
             stamp = None
         if stamp is not None and _valid_year(stamp.year):
             return stamp.replace(microsecond=0).isoformat()
-    return _text_date(text)
+    return _text_date(text, month_first)
 
 
 def _valid_day(year: int, month: int, day: int) -> bool:
@@ -751,19 +755,27 @@ def _from_timestamp(seconds: float) -> str | None:
     return stamp.replace(microsecond=0).isoformat() if _valid_year(stamp.year) else None
 
 
-def _text_date(text: str) -> str | None:
+def _text_date(text: str, month_first: bool = False) -> str | None:
     """A day written in words or digits: "May 3, 2024", "3. Mai 2024", "03.05.2024", "2024/05/03"."""
-    for pattern in (TEXT_DATE_MDY, TEXT_DATE_DMY):
+    for pattern in (TEXT_DATE_MDY, TEXT_DATE_DMY, TEXT_DATE_YMD):
         for match in pattern.finditer(text):
             month = MONTHS.get(match["mon"].lower().rstrip("."))
             if month:
                 year, day = int(match["y"]), int(match["d"])
                 if _valid_year(year) and _valid_day(year, month, day):
                     return f"{year:04d}-{month:02d}-{day:02d}"
-    for pattern in (SLASH_DATE_YMD, DMY_DATE):
-        match = pattern.search(text)
-        if match:
-            year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
+    match = SLASH_DATE_YMD.search(text)
+    if match:
+        year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
+        if _valid_year(year) and _valid_day(year, month, day):
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    match = NUMERIC_DATE.search(text)
+    if match:
+        year, first, second = int(match["y"]), int(match["a"]), int(match["b"])
+        orders = ((second, first), (first, second))  # (month, day): day first unless told otherwise
+        if month_first and match["sep"] != ".":
+            orders = orders[::-1]
+        for month, day in orders:
             if _valid_year(year) and _valid_day(year, month, day):
                 return f"{year:04d}-{month:02d}-{day:02d}"
     return None
@@ -913,7 +925,8 @@ def _is_foreign(node: LexborNode) -> bool:
     """Whether a byline or date sits in a comment, a teaser, the site's header or footer...
 
     Class and id names ("related", "comments", "sidebar") count up to the article; the tags
-    ``header``, ``footer``, ``nav``, ``aside`` only outside an ``<article>`` or ``<main>``.
+    ``header``, ``footer``, ``nav``, ``aside`` and the classes "footer" and "card" only outside
+    an ``<article>`` or ``<main>`` (an article's own footer holds its byline and date).
     """
     current = node.parent
     outside = False
@@ -924,8 +937,10 @@ def _is_foreign(node: LexborNode) -> bool:
             return outside
         attrs = current.attributes
         marker = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        if marker.strip() and FOREIGN_CONTAINER.search(marker):
-            return True
+        if marker.strip() and (found := FOREIGN_CONTAINER.search(marker)):
+            if found[0].lower().rstrip("s") not in SOFT_FOREIGN:
+                return True
+            outside = True
         if tag in ("article", "main"):
             return False
         if tag in FOREIGN_TAGS:
@@ -1164,7 +1179,7 @@ _DOM_DATE_SELECTORS = (
 _DOM_MODIFIED_SELECTORS = ("[itemprop~=dateModified]",)
 
 
-def _dom_date(tree: LexborHTMLParser, selectors: tuple[str, ...]) -> str | None:
+def _dom_date(tree: LexborHTMLParser, selectors: tuple[str, ...], month_first: bool) -> str | None:
     root = tree.body or tree.root
     if root is None:
         return None
@@ -1172,31 +1187,31 @@ def _dom_date(tree: LexborHTMLParser, selectors: tuple[str, ...]) -> str | None:
         for node in root.css(selector)[:8]:
             attrs = node.attributes
             value = attrs.get("datetime") or attrs.get("content") or _node_text(node)
-            date = normalise_date(value)
+            date = normalise_date(value, month_first)
             if date and not _is_foreign(node):
                 return date
     return None
 
 
-_DATE_IN_TEXT = (TEXT_DATE_MDY, TEXT_DATE_DMY, ISO_DATE, SLASH_DATE_YMD, DMY_DATE)
+_DATE_IN_TEXT = (TEXT_DATE_MDY, TEXT_DATE_DMY, TEXT_DATE_YMD, ISO_DATE, SLASH_DATE_YMD, NUMERIC_DATE)
 _UPDATED_LABEL = re.compile(
     r"(?:updat|modif|revis|aktualisiert|geändert|mis à jour|actualiz|aggiornat|bijgewerkt|edited)"
     r"\w*\W{0,3}(?:on|am|le|el|:)?\s*$",
     re.IGNORECASE,
 )
 MAX_HEADER_TEXT = 300
-HEADER_LEVELS = 4
+HEADER_LEVELS = 6
 HEADER_SIBLINGS = 8
 
 
-def _dates_in_text(text: str) -> list[tuple[int, str, bool]]:
+def _dates_in_text(text: str, month_first: bool) -> list[tuple[int, str, bool]]:
     """Every day named in ``text``: (position, ISO date, whether labelled as an update)."""
     found: dict[int, tuple[int, str, bool]] = {}
     for pattern in _DATE_IN_TEXT:
         for match in pattern.finditer(text):
             if any(start <= match.start() < start + 12 for start in found):
                 continue
-            date = _text_date(match[0]) if pattern is not ISO_DATE else normalise_date(match[0])
+            date = _text_date(match[0], month_first) if pattern is not ISO_DATE else normalise_date(match[0])
             if date:
                 before = text[max(0, match.start() - 30) : match.start()]
                 found[match.start()] = (match.start(), date[:10], bool(_UPDATED_LABEL.search(before)))
@@ -1223,13 +1238,13 @@ def _header_texts(h1: LexborNode | None) -> Iterator[list[str]]:
         node = parent
 
 
-def _header_date(levels: Iterable[list[str]]) -> str | None:
+def _header_date(levels: Iterable[list[str]], month_first: bool) -> str | None:
     """The day shown next to the headline, nearest first.
 
     A date labelled "Updated" is taken only when no other date is shown there.
     """
     for texts in levels:
-        dates = _dates_in_text(" | ".join(texts)) if texts else []
+        dates = _dates_in_text(" | ".join(texts), month_first) if texts else []
         if dates:
             plain = [date for _, date, updated in dates if not updated]
             return plain[0] if plain else dates[0][1]
@@ -1283,7 +1298,7 @@ class _Lazy:
 
 _ISO_START = re.compile(r"\s*(?:19|20)\d\d-[01]\d-[0-3]\d")
 _URL_DATE = re.compile(
-    r"/((?:19|20)\d\d)([/_.-]?)([01]\d)\2([0-3]\d)(?:[/_.-]|$)|/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)/"
+    r"/((?:19|20)\d\d)([/_.-]?)([01]\d)\2([0-3]\d)(?!\d)|/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)/"
 )
 _GENERIC_PUBLISHED_KEY = re.compile(r"publi|pub.?date|release|creat|issued|^date$|[.:_-]date$", re.IGNORECASE)
 _GENERIC_NOT_PUBLISHED_KEY = re.compile(r"modif|updat|expir|revis|valid|birth|event|start|end", re.IGNORECASE)
@@ -1307,17 +1322,17 @@ def _url_date(url: str | None) -> str | None:
     return None
 
 
-def _generic_meta_date(metas: dict[str, list[str]]) -> str | None:
+def _generic_meta_date(metas: dict[str, list[str]], month_first: bool) -> str | None:
     """Any other meta whose name says "published" / "created" / "date" (not "modified")."""
     for key, values in metas.items():
         if _GENERIC_PUBLISHED_KEY.search(key) and not _GENERIC_NOT_PUBLISHED_KEY.search(key):
             for value in values:
-                if date := normalise_date(value):
+                if date := normalise_date(value, month_first):
                     return date
     return None
 
 
-def _class_date(tree: LexborHTMLParser) -> str | None:
+def _class_date(tree: LexborHTMLParser, month_first: bool) -> str | None:
     """A short element whose class names a date ("post-date", "entry-meta", "byline"...)."""
     root = tree.body
     if root is None:
@@ -1325,9 +1340,10 @@ def _class_date(tree: LexborHTMLParser) -> str | None:
     updated: str | None = None
     for node in root.css(_DATE_CLASS_SELECTOR)[:30]:
         text = node.attributes.get("datetime") or node.attributes.get("content") or _node_text(node)
-        if not text or len(text) > MAX_DATE_ELEMENT_TEXT or not DIGIT.search(text):
+        text = text[:MAX_DATE_ELEMENT_TEXT]  # "Posted on April 13, 2023 | Tags: ...": the start
+        if not DIGIT.search(text):
             continue
-        dates = _dates_in_text(text)
+        dates = _dates_in_text(text, month_first)
         if not dates or _is_foreign(node):
             continue
         plain = [date for _, date, is_update in dates if not is_update]
@@ -1337,6 +1353,31 @@ def _class_date(tree: LexborHTMLParser) -> str | None:
     return updated
 
 
+_BYLINE_NODES = ", ".join(BYLINE_TIERS)
+
+
+def _byline_date(tree: LexborHTMLParser, month_first: bool) -> str | None:
+    """A day written next to the author's name: in the byline's parent or grandparent."""
+    root = tree.body
+    if root is None:
+        return None
+    for node in root.css(_BYLINE_NODES)[:6]:
+        if _is_foreign(node):
+            continue
+        container = node.parent
+        for _ in range(2):
+            if container is None or container.tag in ("body", "html", "article", "main"):
+                break
+            text = _node_text(container)
+            if len(text) > MAX_HEADER_TEXT:
+                break
+            if dates := _dates_in_text(text, month_first):
+                plain = [date for _, date, updated in dates if not updated]
+                return plain[0] if plain else dates[0][1]
+            container = container.parent
+    return None
+
+
 def _published(
     tree: LexborHTMLParser,
     metas: dict[str, list[str]],
@@ -1344,6 +1385,7 @@ def _published(
     page: dict[str, Any],
     url: str | None,
     header: _Lazy,
+    month_first: bool,
 ) -> str | None:
     """The publication date: structured sources first, then what the page shows, htmldate last."""
     # schema.org asks for ISO 8601; a date written for humans ("Jun 24, 2025") marks a hand-made
@@ -1353,39 +1395,26 @@ def _published(
     sources = (
         lambda: normalise_date(json_published) if json_iso else None,
         lambda: next(
-            filter(None, (normalise_date(v) for k in META_PUBLISHED for v in metas.get(k, ()))), None
+            filter(None, (normalise_date(v, month_first) for k in META_PUBLISHED for v in metas.get(k, ()))),
+            None,
         ),
-        lambda: _dom_date(tree, _DOM_DATE_SELECTORS),
+        lambda: _dom_date(tree, _DOM_DATE_SELECTORS, month_first),
         lambda: normalise_date(page.get("datePublished")),
         lambda: normalise_date(article.get("uploadDate")),
-        lambda: _generic_meta_date(metas),
+        lambda: _generic_meta_date(metas, month_first),
         lambda: _url_date(url),
-        lambda: _header_date(header.get()),
-        lambda: _class_date(tree),
-        lambda: normalise_date(json_published),
-        lambda: _dom_date(tree, ("time[datetime]",)),
-        lambda: _htmldate(tree, url),
+        lambda: _header_date(header.get(), month_first),
+        lambda: _class_date(tree, month_first),
+        lambda: _byline_date(tree, month_first),
+        lambda: normalise_date(json_published, month_first),
+        lambda: _dom_date(tree, ("time[datetime]",), month_first),
+        lambda: normalise_date(article.get("dateModified")),
+        lambda: next(filter(None, (normalise_date(v) for v in metas.get("article:modified_time", ()))), None),
     )
     for source in sources:
         if date := source():
             return date
     return None
-
-
-def _htmldate(tree: LexborHTMLParser, url: str | None) -> str | None:
-    """Last resort: htmldate's fast mode on the page's markup."""
-    try:
-        from htmldate import find_date
-    except ImportError:  # an optional dependency in spirit: trafilatura brings it
-        return None
-    try:
-        html = tree.html
-        if not html:
-            return None
-        found = find_date(html, url=url, extensive_search=False, original_date=True)
-    except Exception:  # htmldate raises on odd input; a missing date is no error
-        return None
-    return normalise_date(found) if found else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -1472,27 +1501,33 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
         if authors:
             break
 
-    # Dates
-    published = _published(tree, metas, article, page, url or canonical, header)
-    modified = (
-        normalise_date(article.get("dateModified"))
-        or next(filter(None, (normalise_date(v) for k in META_MODIFIED for v in metas.get(k, ()))), None)
-        or _dom_date(tree, _DOM_MODIFIED_SELECTORS)
-        or normalise_date(page.get("dateModified"))
-    )
-
     # Language
     html_node = tree.css_first("html")
-    language = (
-        _language(html_node.attributes.get("lang") or html_node.attributes.get("xml:lang"))
-        if html_node
-        else None
+    html_lang = (
+        (html_node.attributes.get("lang") or html_node.attributes.get("xml:lang")) if html_node else None
     )
+    language = _language(html_lang)
     language = (
         language
         or _json_language(article.get("inLanguage"))
         or _json_language(page.get("inLanguage"))
         or _language(_first_meta(metas, META_LANGUAGE))
+    )
+
+    # "05/03/2024" is May 3 on American pages, 5 March elsewhere.
+    locale = (html_lang or _first_meta(metas, ("og:locale",)) or "").strip().lower().replace("_", "-")
+    month_first = locale in ("en", "en-us") or locale.endswith("-us")
+
+    # Dates
+    published = _published(tree, metas, article, page, url or canonical, header, month_first)
+    modified = (
+        normalise_date(article.get("dateModified"))
+        or next(
+            filter(None, (normalise_date(v, month_first) for k in META_MODIFIED for v in metas.get(k, ()))),
+            None,
+        )
+        or _dom_date(tree, _DOM_MODIFIED_SELECTORS, month_first)
+        or normalise_date(page.get("dateModified"))
     )
 
     # Description, tags, image, body, type
