@@ -334,6 +334,87 @@ def test_author_equal_to_sitename_is_dropped_unless_a_person() -> None:
     assert meta(page(head)).authors == ("Sam Bossley",)
 
 
+def test_by_line_next_to_the_headline() -> None:
+    body = """<div class="hero"><h1>Headline here</h1>
+      <p>By <a href="/people/jane">Jane Doe</a> and <a href="/people/john">John Roe</a> · March 3, 2024</p>
+      </div><p>Body text that is long enough.</p>"""
+    result = meta(page("", body))
+    assert result.authors == ("Jane Doe", "John Roe")
+    assert result.published == "2024-03-03"
+
+
+def test_written_by_label_then_name() -> None:
+    body = "<header><h1>Headline here</h1><span>Written by</span><span>Jane Doe</span></header>"
+    assert meta(page("", body)).authors == ("Jane Doe",)
+
+
+def test_author_page_links() -> None:
+    body = '<article><h1>Headline</h1><p><a href="https://example.com/author/jane-doe/">Jane Doe</a></p></article>'
+    assert meta(page("", body)).authors == ("Jane Doe",)
+
+
+def test_one_word_names_only_from_marked_name_elements() -> None:
+    loose = (
+        '<article><h1>H</h1><div class="byline">Sponsored</div><div class="byline">Abbruch</div></article>'
+    )
+    assert meta(page("", loose)).authors == ()
+    marked = '<article><h1>H</h1><span class="author-name">Kristen</span></article>'
+    assert meta(page("", marked)).authors == ("Kristen",)
+
+
+def test_outlet_in_capitals_and_labels_cut_from_bylines() -> None:
+    body = '<article><h1>H</h1><div class="byline">Brian Truitt USA TODAY</div></article>'
+    assert meta(page("", body)).authors == ("Brian Truitt",)
+    body = '<article><h1>H</h1><div class="byline">Jane Doe Last updated on May 2, 2024</div></article>'
+    assert meta(page("", body)).authors == ("Jane Doe",)
+
+
+def test_image_credits_in_author_metas_dropped() -> None:
+    head = (
+        '<meta name="author" content="Emma Mackenzie">'
+        '<meta name="author" content="(Image: Getty Images/iStockphoto)">'
+    )
+    assert meta(page(head)).authors == ("Emma Mackenzie",)
+
+
+def test_imprint_in_author_meta_is_no_byline() -> None:
+    head = '<meta name="author" content="example.de, Frankfurt, Germany">'
+    body = '<article><h1>H</h1><span class="author-name">Roman Warschauer</span></article>'
+    assert meta(page(head, body)).authors == ("Roman Warschauer",)
+
+
+def test_publication_typed_author_dropped_but_desk_kept() -> None:
+    org = (
+        '{"@type": "NewsArticle", "headline": "H", "author": {"@type": "Organization", "name": "VnExpress"},'
+        ' "publisher": {"@type": "Organization", "name": "B\u00e1o VnExpress"}}'
+    )
+    body = '<article><h1>H</h1><span class="author-name">L\u00ea Ph\u01b0\u01a1ng</span></article>'
+    assert meta(page(ld(org), body)).authors == ("L\u00ea Ph\u01b0\u01a1ng",)
+    desk = '<meta property="og:site_name" content="Investopedia"><meta name="author" content="The Investopedia Team">'
+    assert meta(page(desk)).authors == ("The Investopedia Team",)
+
+
+def test_site_name_from_host_is_the_publication() -> None:
+    head = '<meta name="author" content="Kaspersky">'
+    assert meta(page(head), url="https://www.kaspersky.com/blog/x").authors == ()
+
+
+def test_byline_in_the_articles_own_footer_counts() -> None:
+    body = """<article><h1>H</h1><p>Text.</p><footer class="article-footer">
+      <span class="author-name">Jane Doe</span><span class="post-date">August 12, 2025</span></footer></article>
+      <footer class="site-footer"><span class="author">Site Owner</span></footer>"""
+    result = meta(page("", body))
+    assert result.authors == ("Jane Doe",)
+    assert result.published == "2025-08-12"
+
+
+def test_promoted_is_not_promo() -> None:
+    body = (
+        '<article class="node node--promoted"><h1>H</h1><span class="author-name">Jane Doe</span></article>'
+    )
+    assert meta(page("", body)).authors == ("Jane Doe",)
+
+
 # --------------------------------------------------------------------------------------------
 # Titles
 # --------------------------------------------------------------------------------------------
@@ -383,6 +464,41 @@ def test_json_ld_headline_beats_og_title_without_agreement() -> None:
 
 def test_twitter_title_used() -> None:
     assert meta(page('<meta name="twitter:title" content="Tweetable title">')).title == "Tweetable title"
+
+
+def test_blog_name_in_h1_and_post_title_in_h2() -> None:
+    body = "<h1>Antoyo's Blog</h1><h2>rustc_codegen_gcc: Progress Report #39</h2><p>Text</p>"
+    assert meta(page("<title>rustc_codegen_gcc: Progress Report #39</title>", body)).title == (
+        "rustc_codegen_gcc: Progress Report #39"
+    )
+    head = "<title>RogerBW's Blog: Advent of Code 2025 week 2</title>"
+    body = "<h1>RogerBW's Blog</h1><h1>Day 7</h1>"
+    assert meta(
+        page(head + '<meta property="og:title" content="Advent of Code 2025 week 2">', body)
+    ).title == ("Advent of Code 2025 week 2")
+
+
+def test_cut_json_ld_headline_completed_from_og_title() -> None:
+    whole = "Fix It Friday: Struggling With How To Arrange Your Living Room? We Help 4 Readers (Including One Trick)"
+    cut = whole[:90]
+    head = (
+        ld(f'{{"@type": "Article", "headline": "{cut}"}}')
+        + f'<meta property="og:title" content="{whole} - Site">'
+    )
+    assert meta(page(head)).title == whole
+
+
+def test_h1_that_the_structured_title_extends() -> None:
+    head = '<meta property="og:title" content="Houston Restaurants to Visit This Month, December 2025">'
+    assert meta(page(head, "<h1>Houston Restaurants to Visit This Month</h1>")).title == (
+        "Houston Restaurants to Visit This Month"
+    )
+
+
+def test_colon_is_not_taken_for_a_site_suffix() -> None:
+    assert meta(page("<title>The Best VPN Services of 2026: 50+ VPNs Tested</title>")).title == (
+        "The Best VPN Services of 2026: 50+ VPNs Tested"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -482,6 +598,53 @@ def test_human_written_json_ld_date_yields_to_the_visible_date() -> None:
     head = ld('{"@type": "Article", "headline": "H", "datePublished": "Jun 24, 2025"}')
     body = '<h1>H</h1><div class="post-date">August 25, 2024</div>'
     assert meta(page(head, body)).published == "2024-08-25"
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "expected"),
+    [
+        ("en-US", "03/09/2026", "2026-03-09"),
+        ("en", "03-09-2026", "2026-03-09"),
+        ("en-GB", "03/09/2026", "2026-09-03"),
+        ("de", "03.09.2026", "2026-09-03"),
+        ("en-US", "25/09/2025", "2025-09-25"),
+        ("en-US", "Thu, 09/25/2025 - 11:38", "2025-09-25"),
+    ],
+)
+def test_day_and_month_order_follows_the_page(lang: str, value: str, expected: str) -> None:
+    head = f'<meta property="article:published_time" content="{value}">'
+    assert meta(page(head, lang=lang)).published == expected
+
+
+def test_year_month_day_in_words() -> None:
+    assert (
+        meta(page('<meta name="citation_publication_date" content="2023 Jan 7">')).published == "2023-01-07"
+    )
+
+
+def test_date_in_url_followed_by_words() -> None:
+    url = "https://blog.example/articles/2025-12-15+Rust+GCC+backend"
+    assert meta(page(), url=url).published == "2025-12-15"
+
+
+def test_date_next_to_the_byline() -> None:
+    body = """<h1>Headline</h1><div class="nav">x</div><p>Intro paragraph.</p>
+      <div class="resource-author-details"><p class="author-name">Luke Kim</p><small>December 17, 2025</small></div>"""
+    assert meta(page("", body)).published == "2025-12-17"
+
+
+def test_date_class_with_trailing_tags() -> None:
+    body = (
+        '<h1>H</h1><p>x</p><div class="meta date-section-header">Posted on April 13, 2023 Tags: a, b, c</div>'
+    )
+    assert meta(page("", body)).published == "2023-04-13"
+
+
+def test_modified_date_is_the_last_resort_for_published() -> None:
+    head = '<meta property="article:modified_time" content="2023-06-12T10:39:42+00:00">'
+    result = meta(page(head))
+    assert result.published == "2023-06-12T10:39:42+00:00"
+    assert result.modified == "2023-06-12T10:39:42+00:00"
 
 
 # --------------------------------------------------------------------------------------------
