@@ -670,3 +670,21 @@ def test_modified_date_is_the_last_resort_for_published() -> None:
 )
 def test_odd_pages_never_raise(html: str) -> None:
     assert isinstance(meta(html), Metadata)
+
+
+def test_a_bug_inside_is_logged_not_raised(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import scraper.metadata as metadata
+
+    def broken(tree: LexborHTMLParser, url: str | None) -> Metadata:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(metadata, "_extract", broken)
+    assert meta(page("<title>T</title>")) == Metadata()
+    assert "metadata extraction failed" in caplog.text
+
+
+def test_json_ld_body_keeps_paragraphs() -> None:
+    data = '{"@type": "Article", "articleBody": "<p>One &amp; two.</p><p>Three<br>four</p>"}'
+    assert meta(page(ld(data))).json_ld_body == "One & two.\n\nThree\n\nfour"
