@@ -292,7 +292,7 @@ def clean(
     except RuleError as exc:
         raise ConfigError(f"bad rules: {exc}") from None
     try:
-        expansion = expand_inputs(inputs, click.get_binary_stream("stdin"))
+        expansion = expand_inputs(inputs, sys.stdin.buffer)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     items = expansion.items
