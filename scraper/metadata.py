@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from html import unescape
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -65,6 +65,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 __all__ = ["Metadata", "extract_metadata", "normalise_date"]
 
 LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,18 +226,37 @@ META_TAGS = ("article:tag", "news_keywords", "parsely-tags", "sailthru.tags", "k
 META_IMAGE = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 META_LANGUAGE = ("og:locale", "content-language", "language", "dc.language", "dcterms.language")
 
-# Byline elements, most specific first: each tier is tried in turn, the first with names wins.
-BYLINE_TIERS = (
-    "[itemprop~=author], a[rel~=author], link[rel~=author]",
-    '[class*="author-name" i], [class*="author__name" i], [class*="authorname" i], '
-    '[class*="byline__name" i], [class*="byline-name" i], [class*="author-link" i], '
-    '[data-testid*="author" i]',
-    'a[href*="/author/" i], a[href*="/authors/" i], a[href*="/autor/" i], a[href*="/autoren/" i], '
-    'a[href*="/auteur/" i], a[href*="/journalist/" i], a[href*="/writers/" i], a[href*="/staff/" i], '
-    'a[href*="/contributors/" i], a[href*="/reporters/" i]',
-    '[class*="byline" i], [id*="byline" i], [class*="byl" i]',
-    '[class*="author" i], [id*="author" i], [rel~=author], address',
+# Byline elements, most specific first (tier 0 to 4); the first tier with names wins.
+# 0: marked as the author   1: marked as the author's name   2: links to author pages
+# 3: byline elements        4: anything named "author"
+AUTHOR_NAME_CLASSES = (
+    "author-name",
+    "author__name",
+    "authorname",
+    "byline__name",
+    "byline-name",
+    "author-link",
 )
+AUTHOR_PATHS = (
+    "/author/",
+    "/authors/",
+    "/autor/",
+    "/autoren/",
+    "/auteur/",
+    "/journalist/",
+    "/writers/",
+    "/staff/",
+    "/contributors/",
+    "/reporters/",
+)
+# One query finds them all (each query is a pass over the DOM); ``_byline_tier`` sorts them.
+BYLINE_SELECTOR = (
+    "[itemprop~=author], a[rel~=author], link[rel~=author], address, "
+    '[class*="author" i], [id*="author" i], [data-testid*="author" i], [class*="byl" i], [id*="byline" i], '
+    'a[href*="/author" i], a[href*="/autor" i], a[href*="/auteur/" i], a[href*="/journalist/" i], '
+    'a[href*="/writers/" i], a[href*="/staff/" i], a[href*="/contributors/" i], a[href*="/reporters/" i]'
+)
+TIERS = 5
 SINGLE_NAME_TIERS = 2  # the first two tiers mark the name itself: one word is enough there
 # Containers whose bylines belong to something other than the article.
 # Whole words of a class or id (lowercase-bounded, so "relatedPosts" counts and "promoted" does not).
@@ -450,21 +470,64 @@ def _as_list(value: Any) -> list[Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def _collect_metas(tree: LexborHTMLParser) -> dict[str, list[str]]:
-    metas: dict[str, list[str]] = {}
-    for node in tree.css("meta[content]"):
-        attrs = node.attributes
+SCAN_SELECTOR = (
+    'html, title, base[href], link[rel][href], meta[content], script[type*="ld+json" i], h1, h2, '
+    "[itemprop~=headline]"
+)
+MAX_H1 = 6
+MAX_H2 = 4
+
+
+class _Scan:
+    """The elements every page needs, found in one pass over the DOM (each query is a pass)."""
+
+    def __init__(self, tree: LexborHTMLParser) -> None:
+        self.metas: dict[str, list[str]] = {}
+        self.scripts: list[LexborNode] = []
+        self.h1: list[LexborNode] = []
+        self.h2: list[LexborNode] = []
+        self.title: LexborNode | None = None
+        self.headline: LexborNode | None = None
+        self.base: str | None = None
+        self.canonical: str | None = None
+        self.html_lang: str | None = None
+        for node in tree.css(SCAN_SELECTOR):
+            tag = node.tag
+            attrs = node.attributes
+            if tag == "meta":
+                self._meta(attrs)
+            elif tag == "script":
+                self.scripts.append(node)
+            elif tag == "h1" and len(self.h1) < MAX_H1:
+                self.h1.append(node)
+            elif tag == "h2" and len(self.h2) < MAX_H2:
+                self.h2.append(node)
+            elif tag == "title" and self.title is None:
+                self.title = node
+            elif tag == "base" and self.base is None:
+                self.base = attrs.get("href")
+            elif (
+                tag == "link"
+                and self.canonical is None
+                and "canonical" in (attrs.get("rel") or "").lower().split()
+            ):
+                self.canonical = attrs.get("href")
+            elif tag == "html" and self.html_lang is None:
+                self.html_lang = attrs.get("lang") or attrs.get("xml:lang")
+            if self.headline is None and "headline" in (attrs.get("itemprop") or "").split():
+                self.headline = node
+
+    def _meta(self, attrs: dict[str, str | None]) -> None:
         content = attrs.get("content")
         if not content or not (content := content.strip()):
-            continue
+            return
         for key_attr in ("property", "name", "itemprop", "http-equiv"):
             key = attrs.get(key_attr)
             if key:
                 # Microdata metas describe whatever scope they sit in (an image, a teaser): kept apart.
                 prefix = "itemprop:" if key_attr == "itemprop" else ""
-                metas.setdefault(prefix + key.strip().lower(), []).append(content)
-                break
-    return metas
+                self.metas.setdefault(prefix + key.strip().lower(), []).append(content)
+                return
 
 
 def _first_meta(metas: dict[str, list[str]], keys: Iterable[str]) -> str | None:
@@ -576,9 +639,9 @@ def _entities(values: list[Any]) -> Iterator[dict[str, Any]]:
 class _JsonLd:
     """The JSON-LD entities of a page, indexed for the fields we read."""
 
-    def __init__(self, tree: LexborHTMLParser) -> None:
+    def __init__(self, scripts: Iterable[LexborNode]) -> None:
         self.entities: list[dict[str, Any]] = []
-        for node in tree.css('script[type*="ld+json" i]'):
+        for node in scripts:
             try:
                 text = node.text(deep=True)
             except Exception:
@@ -989,25 +1052,60 @@ def _byline_names(node: LexborNode, single: bool) -> list[str]:
     return _split_names(text, strict=True, single=single)
 
 
-def _dom_authors(tree: LexborHTMLParser, header: _Lazy) -> list[str]:
+def _byline_tier(node: LexborNode) -> int | None:
+    """Which kind of byline element ``node`` is (0 most specific), None for none."""
+    attrs = node.attributes
+    tag = node.tag
+    if "author" in (attrs.get("itemprop") or "").split():
+        return 0
+    if tag in ("a", "link") and "author" in (attrs.get("rel") or "").lower().split():
+        return 0
+    classes = (attrs.get("class") or "").lower()
+    if (
+        any(name in classes for name in AUTHOR_NAME_CLASSES)
+        or "author" in (attrs.get("data-testid") or "").lower()
+    ):
+        return 1
+    if tag == "a" and any(path in (attrs.get("href") or "").lower() for path in AUTHOR_PATHS):
+        return 2
+    ident = (attrs.get("id") or "").lower()
+    if "byl" in classes or "byline" in ident:
+        return 3
+    if "author" in classes or "author" in ident or tag == "address":
+        return 4
+    return None
+
+
+def _byline_nodes(tree: LexborHTMLParser) -> list[tuple[int, LexborNode]]:
+    """Byline elements of the page with their tier, in document order (one query for all)."""
+    root = tree.body
+    if root is None:
+        return []
+    found = []
+    for node in root.css(BYLINE_SELECTOR):
+        if node.tag in ("img", "script", "style", "svg") or NOT_NAME_PART.search(
+            node.attributes.get("class") or ""
+        ):
+            continue
+        if (tier := _byline_tier(node)) is not None and (not found or found[-1][1] != node):
+            found.append((tier, node))
+    return found
+
+
+def _dom_authors(bylines: list[tuple[int, LexborNode]], header: _Lazy[list[list[str]]]) -> list[str]:
     """Names in the first byline found, by the most specific kind of byline element first.
 
     One-word names only from elements marked as the author's name (``itemprop``, ``rel``,
     ``author-name``): in a loose ``.byline`` or ``[class*=author]`` they are mostly labels.
     After those marked elements, a "By ..." text next to the headline, then links to author pages.
     """
-    root = tree.body
-    if root is None:
-        return []
-    for tier, selector in enumerate(BYLINE_TIERS):
+    for tier in range(TIERS):
         if tier == SINGLE_NAME_TIERS and (names := _header_byline(header.get())):
             return names
         first_parent: LexborNode | None = None
-        names: list[str] = []
-        for node in root.css(selector):
-            if node.tag in ("img", "script", "style", "svg") or NOT_NAME_PART.search(
-                node.attributes.get("class") or ""
-            ):
+        names = []
+        for node_tier, node in bylines:
+            if node_tier != tier:
                 continue
             if first_parent is not None:
                 # Further names only from the same byline: siblings of the first one.
@@ -1082,9 +1180,9 @@ def _rejoin(title: str, first: str, last: str) -> str:
     return title[start : end + len(last)].strip()
 
 
-def _heading_texts(tree: LexborHTMLParser, tag: str, limit: int) -> list[str]:
+def _heading_texts(nodes: Iterable[LexborNode]) -> list[str]:
     texts = []
-    for node in tree.css(tag)[:limit]:
+    for node in nodes:
         text = _node_text(node)
         if 2 <= len(text) <= 400:
             texts.append(text)
@@ -1278,11 +1376,11 @@ def _header_date(levels: Iterable[list[str]], month_first: bool) -> str | None:
     return None
 
 
-def _title_heading(tree: LexborHTMLParser, title: str | None) -> LexborNode | None:
+def _title_heading(scan: _Scan, title: str | None) -> LexborNode | None:
     """The heading that shows the title (an ``<h1>``, else an ``<h2>``), else the first ``<h1>``."""
     key = _fold(title) if title else None
     first = None
-    for node in (*tree.css("h1")[:6], *tree.css("h2")[:4]):
+    for node in (*scan.h1, *scan.h2):
         if key and _fold(_node_text(node)) == key:
             return node
         if first is None and node.tag == "h1":
@@ -1310,17 +1408,19 @@ def _header_byline(levels: Iterable[list[str]]) -> list[str]:
     return []
 
 
-class _Lazy:
-    """A value computed on first use and kept (the header texts serve dates and bylines)."""
+class _Lazy(Generic[T]):
+    """A value computed on first use and kept (header texts and bylines serve several fields)."""
 
-    def __init__(self, compute: Callable[[], list[list[str]]]) -> None:
+    def __init__(self, compute: Callable[[], T]) -> None:
         self._compute = compute
-        self._value: list[list[str]] | None = None
+        self._done = False
+        self._value: T | None = None
 
-    def get(self) -> list[list[str]]:
-        if self._value is None:
+    def get(self) -> T:
+        if not self._done:
             self._value = self._compute()
-        return self._value
+            self._done = True
+        return self._value  # type: ignore[return-value]
 
 
 _ISO_START = re.compile(r"\s*(?:19|20)\d\d-[01]\d-[0-3]\d")
@@ -1334,6 +1434,7 @@ _DATE_CLASS_SELECTOR = (
     '[class*="entry-meta" i], [class*="post-meta" i], [class*="article-meta" i], [class*="byline" i]'
 )
 MAX_DATE_ELEMENT_TEXT = 120
+MAX_BYLINES_FOR_DATE = 6
 
 
 def _url_date(url: str | None) -> str | None:
@@ -1380,19 +1481,17 @@ def _class_date(tree: LexborHTMLParser, month_first: bool) -> str | None:
     return updated
 
 
-_BYLINE_NODES = ", ".join(BYLINE_TIERS)
-
-
-def _byline_date(tree: LexborHTMLParser, month_first: bool) -> str | None:
-    """A day written next to the author's name: in the byline's parent or grandparent."""
-    root = tree.body
-    if root is None:
-        return None
-    for node in root.css(_BYLINE_NODES)[:6]:
+def _byline_date(bylines: list[tuple[int, LexborNode]], month_first: bool) -> str | None:
+    """A day written next to the author's name: in the byline, its parent or grandparent."""
+    checked = 0
+    for _, node in bylines:
+        if checked >= MAX_BYLINES_FOR_DATE:
+            break
         if _is_foreign(node):
             continue
-        container = node.parent
-        for _ in range(2):
+        checked += 1
+        container: LexborNode | None = node
+        for _ in range(3):  # the byline itself, its parent, its grandparent
             if container is None or container.tag in ("body", "html", "article", "main"):
                 break
             text = _node_text(container)
@@ -1411,7 +1510,7 @@ def _published(
     article: dict[str, Any],
     page: dict[str, Any],
     url: str | None,
-    header: _Lazy,
+    near: tuple[_Lazy[list[list[str]]], _Lazy[list[tuple[int, LexborNode]]]],
     month_first: bool,
 ) -> str | None:
     """The publication date: structured sources first, then what the page shows next to the
@@ -1431,9 +1530,9 @@ def _published(
         lambda: normalise_date(article.get("uploadDate")),
         lambda: _generic_meta_date(metas, month_first),
         lambda: _url_date(url),
-        lambda: _header_date(header.get(), month_first),
+        lambda: _header_date(near[0].get(), month_first),
         lambda: _class_date(tree, month_first),
-        lambda: _byline_date(tree, month_first),
+        lambda: _byline_date(near[1].get(), month_first),
         lambda: normalise_date(json_published, month_first),
         lambda: _dom_date(tree, ("time[datetime]",), month_first),
     )
@@ -1462,30 +1561,26 @@ def extract_metadata(tree: LexborHTMLParser, url: str | None = None) -> Metadata
 
 
 def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
-    metas = _collect_metas(tree)
-    json_ld = _JsonLd(tree)
+    scan = _Scan(tree)
+    metas = scan.metas
+    json_ld = _JsonLd(scan.scripts)
 
     # URLs first: they pick the JSON-LD article and resolve relative links.
     og_url = _first_meta(metas, ("og:url", "twitter:url"))
-    base_node = tree.css_first("base[href]")
-    base = url or (base_node.attributes.get("href") if base_node else None) or og_url
-    canonical_node = tree.css_first('link[rel~="canonical" i][href]')
-    canonical = _absolute(canonical_node.attributes.get("href") if canonical_node else None, base)
-    canonical = canonical or _absolute(og_url, base)
+    base = url or scan.base or og_url
+    canonical = _absolute(scan.canonical, base) or _absolute(og_url, base)
     host = urlsplit(url or canonical or "").netloc.lower().removeprefix("www.") or None
 
     article = json_ld.main_article((url, canonical, og_url)) or {}
     page = json_ld.pages[0] if json_ld.pages else {}
     sitename = _sitename(json_ld, article, metas)
-    title = _title(tree, article, metas, sitename, host)
-    header = _Lazy(lambda: list(_header_texts(_title_heading(tree, title))))
+    title = _title(scan, article, sitename, host)
+    header = _Lazy(lambda: list(_header_texts(_title_heading(scan, title))))
+    bylines = _Lazy(lambda: _byline_nodes(tree))
     publication = _publication_words(sitename, json_ld.name_of(article.get("publisher")), host)
-    authors = _authors(tree, json_ld, article, metas, publication, header)
+    authors = _authors(json_ld, article, metas, publication, bylines, header)
 
-    html_node = tree.css_first("html")
-    html_lang = (
-        (html_node.attributes.get("lang") or html_node.attributes.get("xml:lang")) if html_node else None
-    )
+    html_lang = scan.html_lang
     language = (
         _language(html_lang)
         or _json_language(article.get("inLanguage"))
@@ -1507,7 +1602,9 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
         or normalise_date(page.get("dateModified"))
     )
     # Without any sign of the first publication, the last modification is the best date there is.
-    published = _published(tree, metas, article, page, url or canonical, header, month_first) or modified
+    published = (
+        _published(tree, metas, article, page, url or canonical, (header, bylines), month_first) or modified
+    )
 
     tags: list[str] = _json_keywords(article.get("keywords")) if article else []
     if not tags:
@@ -1546,37 +1643,30 @@ def _sitename(json_ld: _JsonLd, article: dict[str, Any], metas: dict[str, list[s
     return sitename
 
 
-def _title(
-    tree: LexborHTMLParser,
-    article: dict[str, Any],
-    metas: dict[str, list[str]],
-    sitename: str | None,
-    host: str | None,
-) -> str | None:
-    headline_node = tree.css_first("[itemprop~=headline]")
+def _title(scan: _Scan, article: dict[str, Any], sitename: str | None, host: str | None) -> str | None:
+    headline_node = scan.headline
     structured = [
         t
         for t in (
             _clean(article.get("headline")),
             _clean(article.get("name")) if not article.get("headline") else None,
-            *(_clean(v) for key in META_TITLE for v in metas.get(key, ())),
+            *(_clean(v) for key in META_TITLE for v in scan.metas.get(key, ())),
             (headline_node.attributes.get("content") or _node_text(headline_node)) if headline_node else None,
         )
         if t and len(t) <= 500
     ]
-    title_node = tree.css_first("title")
-    html_title = _node_text(title_node) if title_node else None
-    headings = (_heading_texts(tree, "h1", 6), _heading_texts(tree, "h2", 4))
+    html_title = _node_text(scan.title) if scan.title else None
+    headings = (_heading_texts(scan.h1), _heading_texts(scan.h2))
     return _choose_title(list(dict.fromkeys(structured)), headings, html_title or None, sitename, host)
 
 
 def _authors(
-    tree: LexborHTMLParser,
     json_ld: _JsonLd,
     article: dict[str, Any],
     metas: dict[str, list[str]],
     publication: list[frozenset[str]],
-    header: _Lazy,
+    bylines: _Lazy[list[tuple[int, LexborNode]]],
+    header: _Lazy[list[list[str]]],
 ) -> tuple[str, ...]:
     """The first source (JSON-LD, metas, bylines) that names someone other than the publication."""
     sources = (
@@ -1587,7 +1677,7 @@ def _authors(
             if not (is_org and (not publication or _is_publication(name, publication, loose=True)))
         ],
         lambda: next((found for key in META_AUTHOR if (found := _meta_names(metas.get(key, ())))), []),
-        lambda: _dom_authors(tree, header),
+        lambda: _dom_authors(bylines.get(), header),
     )
     for source in sources:
         if authors := _dedupe_names(source(), publication):
