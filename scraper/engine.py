@@ -16,7 +16,7 @@ from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .article import Article, Removal
+from .article import Article, Page, Removal
 from .boilerplate import Pruner, link_text_chars, prose_chars, remove_boilerplate, text_of
 from .decode import decode_html
 from .errors import InputError, NoArticleError
@@ -59,12 +59,18 @@ VERSIONS = _versions()
 RulesArg = RuleBook | str | Path | Sequence[str | Path] | None
 
 
-def _to_text(html: str | bytes) -> tuple[str, bytes]:
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name), None)
+
+
+def _to_text(html: str | bytes | Page) -> tuple[str, bytes]:
+    if isinstance(html, Page):
+        return decode_html(html.body, _header(html.headers, "content-type"))[0], html.body
     if isinstance(html, bytes):
         return decode_html(html)[0], html
     if isinstance(html, str):
         return html, html.encode("utf-8", errors="surrogatepass")
-    raise InputError(f"html must be str or bytes, not {type(html).__name__}")
+    raise InputError(f"html must be str, bytes or a Page, not {type(html).__name__}")
 
 
 _NON_LETTERS = re.compile(r"[\W_]+")
@@ -85,12 +91,18 @@ def _is_index_page(meta: Metadata, link_density: float, prose: int, letters: int
 
 
 def clean(
-    html: str | bytes, url: str | None = None, *, rules: RulesArg = None, timeout: float | None = None
+    html: str | bytes | Page,
+    url: str | None = None,
+    *,
+    rules: RulesArg = None,
+    timeout: float | None = None,
 ) -> Article:
     """Return the clean article of one page.
 
-    ``html`` is the page as ``str`` or raw ``bytes`` (decoded from BOM, ``<meta charset>``,
-    else detected). ``url`` selects the site rule; without it the page's canonical URL is used.
+    ``html`` is the page as ``str``, raw ``bytes`` (decoded from BOM, ``<meta charset>``,
+    else detected), or a fetched :class:`Page` (its ``Content-Type`` charset counts, and its
+    final URL stands in for ``url``). ``url`` selects the site rule; without it the page's
+    canonical URL is used.
     ``rules`` is a :class:`~scraper.rules.RuleBook`, or extra rule folders (a path or a list)
     layered on the shipped rules and ``$SCRAPER_RULES_DIR``; ``None`` means those two only.
 
@@ -100,6 +112,8 @@ def clean(
     :class:`InputError` for input that is not a page, :class:`RuleError` for bad rule files,
     :class:`ExtractionTimeout` when the page took longer than ``timeout``.
     """
+    if isinstance(html, Page) and url is None:
+        url = html.final_url or html.url
     book = resolve_rules(rules)  # outside the limit: loading rules is not the page's fault
     with time_limit(timeout):
         return _clean(html, url, book)
@@ -132,7 +146,7 @@ def _prune_and_extract(
     return _Extraction(text, (*pruner.removals, *xpath_removals), body_selector, expected)
 
 
-def _clean(html: str | bytes, url: str | None, book: RuleBook) -> Article:
+def _clean(html: str | bytes | Page, url: str | None, book: RuleBook) -> Article:
     text_html, raw = _to_text(html)
     tree = LexborHTMLParser(text_html)
     if tree.body is None or not text_html.strip():

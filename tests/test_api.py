@@ -62,7 +62,7 @@ def test_clean_str_and_bytes_agree() -> None:
 
 
 def test_clean_rejects_other_types() -> None:
-    with pytest.raises(scraper.InputError, match="str or bytes"):
+    with pytest.raises(scraper.InputError, match="str, bytes or a Page"):
         scraper.clean(12345)  # type: ignore[arg-type]
 
 

@@ -52,3 +52,17 @@ def test_utf8_with_a_few_stray_bytes_keeps_the_declared_utf8() -> None:
     raw = doc('<meta charset="utf-8">').encode("utf-8").replace(b"gare", b"gare\x93", 1)
     article = scraper.clean(raw)
     assert "café de la gare" in article.text
+
+
+def test_a_fetched_page_is_decoded_by_its_content_type_header() -> None:
+    # cp1252 bytes with no <meta>: only the HTTP header says what they are.
+    page = scraper.Page(
+        url="https://gare.example/a",
+        final_url="https://gare.example/cafe",
+        status=200,
+        headers={"Content-Type": "text/html; charset=windows-1252"},
+        body=doc().encode("cp1252"),
+    )
+    article = scraper.clean(page)
+    assert "l’aube" in article.text
+    assert article.url == "https://gare.example/cafe"
