@@ -453,6 +453,15 @@ def _node_text(node: LexborNode) -> str:
     return SPACES.sub(" ", node.text(deep=True, separator=" ", strip=True)).strip()
 
 
+def _short_text(node: LexborNode, limit: int) -> str | None:
+    """The node's text when it is at most ``limit`` characters, else None (cheaply, for big nodes)."""
+    raw = node.text(deep=True, separator=" ", strip=True)
+    if len(raw) > 4 * limit:  # spaces aside, far too long: skip normalising it
+        return None
+    text = SPACES.sub(" ", raw).strip()
+    return text if len(text) <= limit else None
+
+
 def _fold(text: str) -> str:
     return SPACES.sub(" ", text).strip().casefold().strip(QUOTES + " «».")
 
@@ -1038,18 +1047,15 @@ def _byline_names(node: LexborNode, single: bool) -> list[str]:
         value = attrs.get("content") or attrs.get("title") or ""
         return _split_names(value, strict=True, single=single)
     # An itemprop=author scope names its person in an itemprop=name.
-    inner = node.css_first("[itemprop~=name]")
-    if inner is not None:
+    if "author" in (attrs.get("itemprop") or "").split() and (inner := node.css_first("[itemprop~=name]")):
         value = inner.attributes.get("content") or _node_text(inner)
         if value:
             return _split_names(value, strict=True, single=single)
     content = attrs.get("content")
     if content:
         return _split_names(content, strict=True, single=single)
-    text = _node_text(node)
-    if not text or len(text) > MAX_BYLINE_CHARS:
-        return []
-    return _split_names(text, strict=True, single=single)
+    text = _short_text(node, MAX_BYLINE_CHARS)
+    return _split_names(text, strict=True, single=single) if text else []
 
 
 def _byline_tier(node: LexborNode) -> int | None:
@@ -1354,8 +1360,7 @@ def _header_texts(h1: LexborNode | None) -> Iterator[list[str]]:
         count = 0
         while child is not None and count < 4 * HEADER_SIBLINGS:
             if child.tag not in ("-text", "-comment", "script", "style", "svg", "h1") and child != node:
-                text = _node_text(child)
-                if text and len(text) <= MAX_HEADER_TEXT:
+                if text := _short_text(child, MAX_HEADER_TEXT):
                     texts.append(text)
                 count += 1
             child = child.next
@@ -1467,8 +1472,12 @@ def _class_date(tree: LexborHTMLParser, month_first: bool) -> str | None:
         return None
     updated: str | None = None
     for node in root.css(_DATE_CLASS_SELECTOR)[:30]:
-        text = node.attributes.get("datetime") or node.attributes.get("content") or _node_text(node)
-        text = text[:MAX_DATE_ELEMENT_TEXT]  # "Posted on April 13, 2023 | Tags: ...": the start
+        attrs = node.attributes
+        # "Posted on April 13, 2023 | Tags: ...": the start is enough (and cheap on big elements).
+        text = (
+            attrs.get("datetime") or attrs.get("content") or node.text(deep=True, separator=" ", strip=True)
+        )
+        text = SPACES.sub(" ", text[: 4 * MAX_DATE_ELEMENT_TEXT])[:MAX_DATE_ELEMENT_TEXT]
         if not DIGIT.search(text):
             continue
         dates = _dates_in_text(text, month_first)
@@ -1494,8 +1503,8 @@ def _byline_date(bylines: list[tuple[int, LexborNode]], month_first: bool) -> st
         for _ in range(3):  # the byline itself, its parent, its grandparent
             if container is None or container.tag in ("body", "html", "article", "main"):
                 break
-            text = _node_text(container)
-            if len(text) > MAX_HEADER_TEXT:
+            text = _short_text(container, MAX_HEADER_TEXT)
+            if text is None:
                 break
             if dates := _dates_in_text(text, month_first):
                 plain = [date for _, date, updated in dates if not updated]
