@@ -956,6 +956,17 @@ def _person_like(name: str) -> bool:
 _WORD_CHARS = re.compile(r"[^\W_]+")
 
 
+SECOND_LEVEL_LABELS = _words("co com org net ac gov edu ne or go gob")
+
+
+def _host_label(host: str) -> str:
+    """The name part of a host: "bbc" of www.bbc.co.uk, "cnn" of edition.cnn.com."""
+    labels = host.lower().removeprefix("www.").split(".")
+    if len(labels) >= 3 and labels[-2] in SECOND_LEVEL_LABELS:
+        return labels[-3]
+    return labels[-2] if len(labels) >= 2 else labels[0]
+
+
 def _publication_words(*names: str | None) -> list[frozenset[str]]:
     """Word sets of the publication's names (site name, publisher, host) to tell bylines from it."""
     found = []
@@ -963,8 +974,7 @@ def _publication_words(*names: str | None) -> list[frozenset[str]]:
         if not name:
             continue
         if "." in name and " " not in name:  # a host: its main label ("hessenschau" of hessenschau.de)
-            labels = name.lower().removeprefix("www.").split(".")
-            name = labels[-2] if len(labels) >= 2 else labels[0]
+            name = _host_label(name)
         words = frozenset(_WORD_CHARS.findall(name.casefold()))
         if words:
             found.append(words)
@@ -1147,7 +1157,7 @@ def _strip_site(title: str, sitename: str | None, host: str | None) -> str:
     if sitename:
         site_keys.add(_fold(sitename).replace(" ", ""))
     if host:
-        site_keys.add(host.split(".")[0])
+        site_keys.add(_host_label(host))
         site_keys.add(host.replace(".", ""))
     site_keys.discard("")
 

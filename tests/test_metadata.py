@@ -688,3 +688,7 @@ def test_a_bug_inside_is_logged_not_raised(
 def test_json_ld_body_keeps_paragraphs() -> None:
     data = '{"@type": "Article", "articleBody": "<p>One &amp; two.</p><p>Three<br>four</p>"}'
     assert meta(page(ld(data))).json_ld_body == "One & two.\n\nThree\n\nfour"
+
+
+def test_publication_from_a_country_code_host() -> None:
+    assert meta(page('<meta name="author" content="BBC">'), url="https://www.bbc.co.uk/news/x").authors == ()
