@@ -420,7 +420,7 @@ NAME_PARTICLES = _words(
     "van von der den de da di do dos das du le la del della bin ibn al el ten ter zu y e of"
 )
 
-LANGUAGE_TAG = re.compile(r"([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]{1,8})*(?:\s*[,;].*)?$")
+LANGUAGE_TAG = re.compile(r"([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]{2,8})*(?:\s*[,;].*)?$")
 
 MIN_YEAR = 1995
 

@@ -692,3 +692,7 @@ def test_json_ld_body_keeps_paragraphs() -> None:
 
 def test_publication_from_a_country_code_host() -> None:
     assert meta(page('<meta name="author" content="BBC">'), url="https://www.bbc.co.uk/news/x").authors == ()
+
+
+def test_charset_in_content_language_is_no_language() -> None:
+    assert meta(page('<meta http-equiv="content-language" content="utf-8">')).language is None
