@@ -261,7 +261,7 @@ SINGLE_NAME_TIERS = 2  # the first two tiers mark the name itself: one word is e
 # Containers whose bylines belong to something other than the article.
 # Whole words of a class or id (lowercase-bounded, so "relatedPosts" counts and "promoted" does not).
 FOREIGN_CONTAINER = re.compile(
-    r"(?<![a-z])(?i:comment|related|recommend|teaser|sidebar|footer|popular|trending|newsletter|"
+    r"(?<![a-z])(?i:comment|related|recommend|teaser|sidebar|footer|popular|trending|"
     r"promo|more-from|read-?more|next-article|card|rail|nav|navbar|menu|breadcrumb)s?(?![a-z])"
 )
 SOFT_FOREIGN = frozenset({"footer", "card"})
@@ -1369,13 +1369,26 @@ def _header_texts(h1: LexborNode | None) -> Iterator[list[str]]:
         child = parent.child
         count = 0
         while child is not None and count < 4 * HEADER_SIBLINGS:
-            if child.tag not in ("-text", "-comment", "script", "style", "svg", "h1") and child != node:
+            if child.tag not in SKIPPED_NEAR_HEADLINE and child != node and not _foreign_itself(child):
                 if text := _short_text(child, MAX_HEADER_TEXT):
                     texts.append(text)
                 count += 1
             child = child.next
         yield texts
         node = parent
+
+
+SKIPPED_NEAR_HEADLINE = frozenset(
+    {"-text", "-comment", "script", "style", "svg", "h1", "nav", "aside", "footer"}
+)
+
+
+def _foreign_itself(node: LexborNode) -> bool:
+    """Whether the element's own class or id marks it as a teaser, menu, comments... block."""
+    attrs = node.attributes
+    marker = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    found = FOREIGN_CONTAINER.search(marker) if marker.strip() else None
+    return bool(found) and found[0].lower().rstrip("s") not in SOFT_FOREIGN
 
 
 def _header_date(levels: Iterable[list[str]], month_first: bool) -> str | None:

@@ -696,3 +696,11 @@ def test_publication_from_a_country_code_host() -> None:
 
 def test_charset_in_content_language_is_no_language() -> None:
     assert meta(page('<meta http-equiv="content-language" content="utf-8">')).language is None
+
+
+def test_teasers_next_to_the_headline_are_not_its_date() -> None:
+    body = (
+        '<div class="top"><h1>Headline</h1><div class="related-stories">Other story, May 1, 2020</div>'
+        "<p>Posted June 2, 2021</p></div>"
+    )
+    assert meta(page("", body)).published == "2021-06-02"
