@@ -381,11 +381,13 @@ DATE_IN_BYLINE = re.compile(
 )
 # "Last updated on", "Published:", "Stand:" between a name and a date.
 BYLINE_LABEL = re.compile(
-    r"\b(?:last\s+)?(?:updated|published|posted|modified|reviewed|aktualisiert|veröffentlicht|stand|"
+    r"\b(?:last\s+)?(?:update[sd]?|published|posted|modified|reviewed|aktualisiert|veröffentlicht|stand|"
     r"mis\s+à\s+jour|publié|actualizado|publicado)\b(?:\s+(?:on|am|le|el))?\s*:?",
     re.IGNORECASE,
 )
 DETERMINERS = _words("the a an our your")
+# Words that end a sentence fragment, never a name ("Nicole Burke As founder of ..." cut at a role).
+TRAILING_WORDS = _words("as in on at for with from to by is was and or the a an who")
 MONTH_OR_DAY = re.compile(rf"^(?:{_MONTH_ALTERNATION}|{_WEEKDAYS})\.?$", re.IGNORECASE)
 # Standalone words that join names in a byline list.
 NAME_JOIN = re.compile(
@@ -910,6 +912,11 @@ def _clean_name(part: str, strict: bool, single: bool = True) -> str | None:
         return None
     if len(words) > (4 if strict else 6):
         return None
+    # "NB Nicole Burke": an avatar's initials before the name; "Nicole Burke As": a sentence after it.
+    if strict and len(words) >= 3 and words[0] == "".join(w[:1] for w in words[1 : 1 + len(words[0])]):
+        words, lowered = words[1:], lowered[1:]
+    while strict and len(words) > 1 and lowered[-1] in TRAILING_WORDS:
+        words, lowered = words[:-1], lowered[:-1]
     # "Brian Truitt USA TODAY": a capitalised name, then an outlet in capitals.
     if strict and len(words) >= 3 and not words[0].isupper():
         for index in range(2, len(words)):

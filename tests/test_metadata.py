@@ -298,6 +298,8 @@ def test_time_with_pubdate_and_time_in_article() -> None:
         ("Jane Doe, PhD, RD", ("Jane Doe",)),
         ("Von Max Muster | 03.05.2024, 10:15 Uhr", ("Max Muster",)),
         ("Written by Jane Doe Updated 3 May 2024", ("Jane Doe",)),
+        ("JD Jane Doe", ("Jane Doe",)),
+        ("Jane Doe Last update: July 16, 2025", ("Jane Doe",)),
     ],
 )
 def test_byline_splitting(byline: str, authors: tuple[str, ...]) -> None:
