@@ -58,7 +58,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from html import unescape
 from typing import Any, Generic, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -704,8 +704,19 @@ class _JsonLd:
         return _clean(value)
 
 
+_NO_URL = urlsplit("")
+
+
+def _split_url(url: str) -> SplitResult:
+    """``urlsplit`` that takes a malformed URL ("http://[::1") as no URL instead of raising."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return _NO_URL
+
+
 def _url_key(url: str) -> str:
-    parts = urlsplit(url.strip())
+    parts = _split_url(url.strip())
     host = parts.netloc.lower().removeprefix("www.")
     return host + parts.path.rstrip("/")
 
@@ -1279,7 +1290,9 @@ def _absolute(href: str | None, base: str | None) -> str | None:
             href = urljoin(base, href)
         except ValueError:
             return None
-    return href if href.startswith(("http://", "https://")) else None
+    if not href.startswith(("http://", "https://")) or not _split_url(href).netloc:
+        return None
+    return href
 
 
 def _language(value: str | None) -> str | None:
@@ -1476,7 +1489,7 @@ def _url_date(url: str | None) -> str | None:
     """A full day in the URL's path: ``/2024/05/03/``, ``/2024-05-03-``, ``/20240503/``."""
     if not url:
         return None
-    match = _URL_DATE.search(urlsplit(url).path)
+    match = _URL_DATE.search(_split_url(url).path)
     if not match:
         return None
     year, month, day = (match[1], match[3], match[4]) if match[1] else (match[5], match[6], match[7])
@@ -1608,7 +1621,7 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
     og_url = _first_meta(metas, ("og:url", "twitter:url"))
     base = url or scan.base or og_url
     canonical = _absolute(scan.canonical, base) or _absolute(og_url, base)
-    host = urlsplit(url or canonical or "").netloc.lower().removeprefix("www.") or None
+    host = _split_url(url or canonical or "").netloc.lower().removeprefix("www.") or None
 
     article = json_ld.main_article((url, canonical, og_url)) or {}
     page = json_ld.pages[0] if json_ld.pages else {}

@@ -674,6 +674,13 @@ def test_odd_pages_never_raise(html: str) -> None:
     assert isinstance(meta(html), Metadata)
 
 
+def test_malformed_urls_are_no_urls() -> None:
+    head = '<link rel="canonical" href="http://[::1/x"><meta property="og:image" content="http://[bad">'
+    result = extract_metadata(LexborHTMLParser(page(head, "<h1>Title here</h1>")), "http://[::1")
+    assert result.title == "Title here"
+    assert result.canonical_url is None
+
+
 def test_a_bug_inside_is_logged_not_raised(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
