@@ -4,7 +4,8 @@ One pass over the page the engine already parsed (selectolax / Lexbor), before a
 so the head, the JSON-LD blocks and the bylines are all still there. No second parse and no
 trafilatura metadata call (that costs 1.6-2x a text extraction). ``htmldate`` is not used either:
 in its fast mode it cost 4.6 ms per call (an lxml parse of the page) on the 11 % of development
-pages where nothing below named a date, three times this whole module, for 0.8 % more right dates.
+pages where nothing below named a date (five times this whole module's 0.85 ms a page) for 0.8 %
+more right dates.
 
 Signals, in order of trust, and why:
 
