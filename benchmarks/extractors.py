@@ -6,12 +6,13 @@ exceptions propagate so the caller can count and list them. Timing is the caller
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import trafilatura
+
+from scraper.timelimit import time_limit
 
 
 class HardTimeout(BaseException):
@@ -20,23 +21,9 @@ class HardTimeout(BaseException):
     A ``BaseException`` so that an extractor's own ``except Exception`` cannot swallow it."""
 
 
-@contextmanager
-def hard_limit(seconds: float) -> Iterator[None]:
+def hard_limit(seconds: float) -> AbstractContextManager[None]:
     """Raise :class:`HardTimeout` inside the block after ``seconds`` (0 = no limit; needs SIGALRM)."""
-    if seconds <= 0 or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def _alarm(signum: int, frame: object) -> None:
-        raise HardTimeout(f"still running after {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    return time_limit(seconds, "one extractor call", error=HardTimeout)
 
 
 def bare_text(html: bytes, url: str | None) -> str:

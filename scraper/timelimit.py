@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -23,14 +23,22 @@ def can_enforce() -> bool:
 
 
 @contextmanager
-def time_limit(seconds: float | None, what: str = "cleaning the page") -> Iterator[None]:
-    """Raise :class:`ExtractionTimeout` if the block runs longer than ``seconds`` (None: no limit)."""
+def time_limit(
+    seconds: float | None,
+    what: str = "cleaning the page",
+    *,
+    error: Callable[[str], BaseException] = ExtractionTimeout,
+) -> Iterator[None]:
+    """Raise ``error`` (:class:`ExtractionTimeout`) if the block runs longer than ``seconds``.
+
+    ``None`` or 0 means no limit. Limits do not nest: an inner one replaces an outer one.
+    """
     if not seconds or not can_enforce():
         yield
         return
 
     def on_alarm(_signum: int, _frame: FrameType | None) -> None:
-        raise ExtractionTimeout(f"{what} took longer than {seconds:g} s; the page was given up")
+        raise error(f"{what} took longer than {seconds:g} s; the page was given up")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
