@@ -16,6 +16,7 @@ from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
 
+from . import pagekind
 from .article import Article, Page, Removal
 from .boilerplate import Pruner, link_text_chars, prose_chars, remove_boilerplate, text_of
 from .decode import decode_html
@@ -40,6 +41,8 @@ _INDEX_MAX_LETTERS = 1200
 # fallback), the page is extracted again without the detectors; that result is kept if it is
 # this many times longer.
 RESCUE_SHARE = 0.3
+# The JSON-LD articleBody replaces the extracted text when it is this many times longer.
+JSON_LD_GAIN = 2.0
 RESCUE_GAIN = 2.0
 _ARTICLE_TYPES = re.compile(r"article|posting|report|blog|news", re.IGNORECASE)
 
@@ -151,13 +154,17 @@ def _clean(html: str | bytes | Page, url: str | None, book: RuleBook) -> Article
     tree = LexborHTMLParser(text_html)
     if tree.body is None or not text_html.strip():
         raise NoArticleError("the page is empty", reason="empty")
+    signals = pagekind.read_signals(tree, text_html)
+    if signals.challenge is not None:
+        raise NoArticleError(signals.challenge.message, reason=signals.challenge.reason)
     meta = extract_metadata(tree, url)
     rule_url = url or meta.canonical_url
     applicable = book.for_url(rule_url)
     drop_noise(tree)
     page_text = text_of(tree.body)
-    if not page_text:
-        raise NoArticleError("the page has no text", reason="empty")
+    if not page_text:  # an app shell or a challenge page may still say why
+        verdict = pagekind.after_extraction(signals, "", 0) or pagekind.Verdict("empty", "the page is blank")
+        raise NoArticleError(verdict.message, reason=verdict.reason)
     link_density = link_text_chars(tree.body) / len(page_text)
 
     warnings: list[str] = []
@@ -176,10 +183,15 @@ def _clean(html: str | bytes | Page, url: str | None, book: RuleBook) -> Article
     lines, line_removals = filter_lines(found.text, applicable, header_lines=(meta.title, meta.description))
 
     text = "\n\n".join(lines)
-    if _letters(text) < MIN_ARTICLE_CHARS and meta.json_ld_body and len(meta.json_ld_body) > len(text):
-        text = meta.json_ld_body.strip()
-        warnings.append("the page body held almost no text; used the JSON-LD articleBody")
     letters = _letters(text)
+    if meta.json_ld_body and _letters(meta.json_ld_body) > JSON_LD_GAIN * letters:
+        # The page's own structured data carries the article that its DOM does not show
+        # (rendered by scripts, or cut by a paywall overlay).
+        text = meta.json_ld_body.strip()
+        letters = _letters(text)
+        warnings.append("the page body held little of the article; used the JSON-LD articleBody")
+    if (verdict := pagekind.after_extraction(signals, page_text, letters)) is not None:
+        raise NoArticleError(verdict.message, reason=verdict.reason)
     if _is_index_page(meta, link_density, found.prose_chars, letters):
         raise NoArticleError(
             f"looks like an index page, not an article ({link_density:.0%} of its text is links)",

@@ -38,8 +38,10 @@ class RuleError(ScraperError):
 class NoArticleError(ScraperError):
     """The page holds no article; ``reason`` is a short machine-readable code.
 
-    Reasons: ``empty`` (no text at all), ``binary`` (not HTML), ``too-short``
-    (only a few words of body text), ``index-page`` (a list of links, not an article).
+    Reasons: ``empty`` (no text at all), ``binary`` (not HTML), ``too-short`` (only a few
+    words of body text), ``index-page`` (a list of links), ``bot-challenge`` (a captcha or
+    "Just a moment..." interstitial), ``javascript-required`` (an app shell), ``consent-wall``,
+    ``paywall`` (only the prompt and a teaser), ``error-page`` (a 404/500 page served as 200).
     """
 
     def __init__(self, message: str, *, reason: str) -> None:

@@ -239,3 +239,80 @@ AUTHOR_BIO_TEXT = _within(
         r"\bes (?:periodista|redactor|corresponsal)",
     ]
 )
+
+# -- pages that are not articles ---------------------------------------------------------------
+# Titles and texts of bot challenges and "are you human" interstitials.
+BOT_CHALLENGE = _within(
+    [
+        r"just a moment\.\.\.",
+        r"attention required! \| cloudflare",
+        r"checking (?:if the site connection is secure|your browser)",
+        r"verify(?:ing)? (?:that )?you are (?:a )?human",
+        r"are you a robot\?",
+        r"please complete the security check",
+        r"pardon our interruption",
+        r"ddos protection by",
+        r"access to this page has been denied",
+        r"request unsuccessful\. incapsula",
+        r"bitte bestätigen sie, dass sie ein mensch sind",
+        r"vérifi(?:ez|cation) que vous (?:êtes|n'êtes pas) (?:un humain|un robot)",
+    ]
+)
+# Markup that only challenge pages carry.
+BOT_CHALLENGE_MARKUP = ("/cdn-cgi/challenge-platform", "cf-browser-verification", "g-recaptcha", "h-captcha")
+# App shells that render nothing without scripts.
+JAVASCRIPT_REQUIRED = _within(
+    [
+        r"(?:please )?enable javascript(?: and cookies)? to (?:continue|run this app|view|use)",
+        r"you need to enable javascript",
+        r"this (?:site|page|app) requires javascript",
+        r"javascript is (?:disabled|required)",
+        r"bitte aktivieren sie javascript",
+        r"veuillez activer (?:le )?javascript",
+        r"(?:por favor,? )?(?:habilita|activa) javascript",
+    ]
+)
+# Consent walls: the page is a privacy/consent prompt and little else.
+CONSENT_WALL = _within(
+    [
+        r"we value your privacy",
+        r"(?:manage|customi[sz]e) (?:your )?(?:consent|privacy|cookie) (?:preferences|settings|choices)",
+        r"(?:accept|agree|reject) (?:all|and continue)",
+        r"we and our (?:\d+ )?(?:partners|vendors)",
+        r"wir und unsere partner",
+        r"zustimmen und weiter",
+        r"nous et nos partenaires",
+        r"nosotros y nuestros socios",
+    ]
+)
+# Paywall prompts (for pages that hold nothing but the prompt and a teaser).
+PAYWALL = _within(
+    [
+        r"subscribe to (?:continue|keep) reading",
+        r"(?:this|the) (?:article|story|content) is (?:only )?(?:available|reserved|exclusive)"
+        r" (?:to|for) (?:subscribers|members)",
+        r"(?:you(?:'|’)ve|you have) (?:read|reached) (?:all of )?your (?:\d+ )?free articles",
+        r"already (?:a )?subscriber\?",
+        r"to read the full (?:article|story)",
+        r"(?:dieser artikel|weiterlesen) (?:ist )?(?:nur )?(?:für|mit) (?:abonnenten|abo)",
+        r"réservé aux abonnés",
+        r"(?:contenido|artículo) (?:exclusivo )?para suscriptores",
+    ]
+)
+# Titles and headings of error pages served with status 200.
+ERROR_PAGE = _whole(
+    [
+        r"(?:error )?40[34](?: error)?.{0,40}",
+        r"(?:error )?50[03](?: error)?.{0,40}",
+        r"(?:oops!? )?(?:this )?page (?:not found|cannot be found|could not be found|doesn(?:'|’)t exist)",
+        r"(?:the )?page you (?:requested|are looking for|were looking for)"
+        r" (?:could not be found|does not exist|was not found|cannot be found)",
+        r"not found",
+        r"internal server error",
+        r"service (?:temporarily )?unavailable",
+        r"seite nicht gefunden",
+        r"(?:die )?seite (?:wurde )?nicht gefunden",
+        r"page (?:introuvable|non trouvée)",
+        r"p[aá]gina no encontrada",
+    ]
+)
