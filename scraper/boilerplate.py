@@ -47,6 +47,10 @@ _SHARE_BLOCK_CHARS = 160
 _COOKIE_BLOCK_CHARS = 900
 _BIO_BLOCK_CHARS = 800
 _BYLINE_BLOCK_CHARS = 160
+# A <header> holding the headline is at most this many levels above it; a standfirst outside a
+# <header> is one of the headline's next few siblings.
+_HEADER_DEPTH = 3
+_STANDFIRST_SIBLINGS = 3
 _LIST_MIN_ITEMS = 3
 _LIST_LINK_DENSITY = 0.7
 _LIST_MIN_LINK_WORDS = 3.0
@@ -150,6 +154,7 @@ class Pruner:
     """Removes nodes from one parsed page and records each removal."""
 
     root: LexborNode
+    standfirst: str | None = None
     page_chars: int = 0
     folded_text: str = ""
     removals: list[Removal] = field(default_factory=list)
@@ -334,6 +339,54 @@ def detect_ad_labels(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
             yield seed, "ad label"
 
 
+def _squash(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _standfirst_scopes(h1: LexborNode) -> Iterable[LexborNode]:
+    """Where a standfirst sits: the <header> around the <h1>, else the h1's next few siblings."""
+    ancestor = h1.parent
+    for _ in range(_HEADER_DEPTH):
+        if ancestor is None:
+            break
+        if ancestor.tag == "header":
+            yield from ancestor.css("p, div, h2, span")
+            return
+        ancestor = ancestor.parent
+    sibling, seen = h1.next, 0
+    while sibling is not None and seen < _STANDFIRST_SIBLINGS:
+        if sibling.tag and not sibling.tag.startswith("#"):
+            seen += 1
+            yield sibling
+        sibling = sibling.next
+
+
+def _prose_follows(node: LexborNode) -> bool:
+    """True if paragraphs of prose follow ``node`` as siblings: then it opens the body (a lede)."""
+    sibling = node.next
+    while sibling is not None:
+        if sibling.tag == "p" and _is_prose(text_of(sibling)):
+            return True
+        sibling = sibling.next
+    return False
+
+
+def detect_standfirst(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
+    """The standfirst next to the headline, when it repeats the page's description.
+
+    It is kept as ``Article.description``. A paragraph that opens the body (a lede that the
+    description quotes, as wire stories do) is left alone.
+    """
+    if not page.standfirst:
+        return
+    wanted = _squash(page.standfirst)
+    for h1 in page.root.css("h1"):
+        for node in _standfirst_scopes(h1):
+            if _squash(text_of(node)) == wanted and not _prose_follows(node):
+                yield node, "standfirst (kept as the description)"
+                return
+
+
 def detect_bylines(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Byline blocks (author link, role, avatar) outside the prose; names stay in the metadata."""
     for link in page.root.css(AUTHOR_LINK_SELECTOR):
@@ -388,6 +441,7 @@ DETECTORS: dict[str, Detector] = {
     "story-list": detect_story_lists,
     "card-grid": detect_card_grids,
     "author-bio": detect_author_bios,
+    "standfirst": detect_standfirst,
     "byline": detect_bylines,
 }
 

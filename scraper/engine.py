@@ -23,7 +23,7 @@ from .decode import decode_html
 from .errors import InputError, NoArticleError
 from .extract import extract_text
 from .metadata import Metadata, extract_metadata
-from .prune import apply_strip, drop_noise, extraction_html
+from .prune import apply_strip, drop_extractor_noise, drop_noise, extraction_html
 from .rules import RuleBook, SiteRule, resolve_rules
 from .textfilter import filter_lines
 from .timelimit import time_limit
@@ -133,14 +133,20 @@ class _Extraction:
 
 
 def _prune_and_extract(
-    tree: LexborHTMLParser, rule_url: str | None, rules: list[SiteRule], *, detectors: bool
+    tree: LexborHTMLParser,
+    rule_url: str | None,
+    rules: list[SiteRule],
+    *,
+    detectors: bool,
+    standfirst: str | None = None,
 ) -> _Extraction:
     # Without the detectors this is the rescue pass: the fast extraction already fell short.
     """Strip by rules (and detectors), then extract; ``tree`` has its noise dropped already."""
-    pruner = Pruner(tree.body)
+    pruner = Pruner(tree.body, standfirst=standfirst)
     apply_strip(pruner, rules)
     if detectors:
         remove_boilerplate(pruner)
+    drop_extractor_noise(tree)
     document, body_selector = extraction_html(tree, rules)
     expected = prose_chars(tree.body)
     text, xpath_removals = extract_text(
@@ -168,7 +174,7 @@ def _clean(html: str | bytes | Page, url: str | None, book: RuleBook) -> Article
     link_density = link_text_chars(tree.body) / len(page_text)
 
     warnings: list[str] = []
-    found = _prune_and_extract(tree, rule_url, applicable, detectors=True)
+    found = _prune_and_extract(tree, rule_url, applicable, detectors=True, standfirst=meta.description)
     if len(found.text) < RESCUE_SHARE * found.prose_chars:
         # trafilatura's choice of the main block is fragile: a removed header or byline can
         # make it miss a whole article. Then the page is extracted again without the detectors.
@@ -180,7 +186,7 @@ def _clean(html: str | bytes | Page, url: str | None, book: RuleBook) -> Article
             warnings.append("the extractor missed the article after boilerplate removal; used the page as is")
     if found.body_selector is None and any(rule.body for rule in applicable):
         warnings.append("the site rule's body selectors matched nothing; fell back to detection")
-    lines, line_removals = filter_lines(found.text, applicable, header_lines=(meta.title, meta.description))
+    lines, line_removals = filter_lines(found.text, applicable, header_lines=(meta.title,))
 
     text = "\n\n".join(lines)
     letters = _letters(text)

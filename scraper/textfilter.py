@@ -50,8 +50,9 @@ def _cut_trailing_lists(lines: list[str], removals: list[Removal]) -> list[str]:
 
 
 def _drop_header(lines: list[str], header_lines: Sequence[str | None], removals: list[Removal]) -> list[str]:
-    """Drop the article header that the extractor kept: title and standfirst (both carried as
-    metadata), and the short labels above the title (section kicker, "Exclusive" badge)."""
+    """Drop the article header that the extractor kept: the title (carried as metadata) and the
+    short labels above it (section kicker, "Exclusive" badge). The standfirst is found in the DOM
+    (``detect_standfirst``), where it can be told from a lede that repeats the description."""
     heads = {_normalise(h) for h in header_lines if h}
     if not heads:
         return lines
@@ -64,7 +65,7 @@ def _drop_header(lines: list[str], header_lines: Sequence[str | None], removals:
     while end < len(lines) and _normalise(lines[end]) in heads:
         end += 1
     for line in lines[:end]:
-        what = "title or standfirst" if _normalise(line) in heads else "label above the title"
+        what = "title" if _normalise(line) in heads else "label above the title"
         removals.append(
             Removal(by="detector:header-line", what=what, text=line[:_SNIPPET_CHARS], kind="line")
         )
@@ -76,7 +77,7 @@ def filter_lines(
 ) -> tuple[list[str], list[Removal]]:
     """Return the kept lines (paragraphs) of ``text`` and what was removed, in order.
 
-    ``header_lines`` (title, description) are dropped where they open the text.
+    ``header_lines`` (the title) are dropped where they open the text.
     """
     removals: list[Removal] = []
     lines = [" ".join(line.split()) for line in text.splitlines()]
