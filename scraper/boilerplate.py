@@ -27,6 +27,8 @@ from .patterns import (
     CTA_BUTTON,
     CTA_TEXT,
     FORM_FIELD_SELECTOR,
+    PROMO_OPENING,
+    PROMO_TEXT,
     RELATED_HEADING,
     SHARE_ENDPOINTS,
     SHARE_LINK_SEED,
@@ -47,6 +49,8 @@ _SHARE_BLOCK_CHARS = 160
 _COOKIE_BLOCK_CHARS = 900
 _BIO_BLOCK_CHARS = 800
 _BYLINE_BLOCK_CHARS = 160
+_PROMO_PARAGRAPH_CHARS = 300
+_EMPHASIS_SHARE = 0.9
 # A <header> holding the headline is at most this many levels above it; a standfirst outside a
 # <header> is one of the headline's next few siblings.
 _HEADER_DEPTH = 3
@@ -387,6 +391,42 @@ def detect_standfirst(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
                 return
 
 
+def _wholly_emphasised(paragraph: LexborNode, text: str) -> bool:
+    emphasis = paragraph.css("em, i, strong, b")
+    return bool(emphasis) and sum(len(text_of(node)) for node in emphasis) >= _EMPHASIS_SHARE * len(text)
+
+
+def detect_promo_paragraphs(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
+    """Promo sentences written as paragraphs: "Follow us on WhatsApp", "Sign up for our
+    newsletter", an italic "Get in touch with our news team by emailing ..." at the end."""
+    for paragraph in page.root.css("p"):
+        text = text_of(paragraph)
+        if not text or len(text) > _PROMO_PARAGRAPH_CHARS or not PROMO_TEXT.search(text):
+            continue
+        if PROMO_OPENING.match(text) or _wholly_emphasised(paragraph, text):
+            yield paragraph, "promo paragraph"
+
+
+def detect_next_articles(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
+    """Further articles appended below the first (infinite scroll): each an <article> with its
+    own <h1>, after the one that holds the page's first headline."""
+    headed = [node for node in page.root.css("article") if node.css_first("h1") is not None]
+    outermost = [
+        node for node in headed if not any(_contains(other, node) for other in headed if other is not node)
+    ]
+    for node in outermost[1:]:
+        yield node, "another article appended below this one"
+
+
+def _contains(outer: LexborNode, inner: LexborNode) -> bool:
+    ancestor = inner.parent
+    while ancestor is not None:
+        if ancestor.mem_id == outer.mem_id:
+            return True
+        ancestor = ancestor.parent
+    return False
+
+
 def detect_bylines(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Byline blocks (author link, role, avatar) outside the prose; names stay in the metadata."""
     for link in page.root.css(AUTHOR_LINK_SELECTOR):
@@ -432,9 +472,11 @@ Detector = Callable[[Pruner], Iterable[tuple[LexborNode, str]]]
 
 # In order: the precise structural detectors first, so later ones see a smaller page.
 DETECTORS: dict[str, Detector] = {
+    "next-article": detect_next_articles,
     "signup-form": detect_signup_forms,
     "signup-button": detect_signup_buttons,
     "share-bar": detect_share_bars,
+    "promo-paragraph": detect_promo_paragraphs,
     "cookie-notice": detect_cookie_notices,
     "ad-label": detect_ad_labels,
     "related-section": detect_related_sections,

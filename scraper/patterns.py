@@ -60,6 +60,39 @@ CTA_TEXT = _within(
         r"ya eres suscriptor|prueba gratis",
     ]
 )
+# Sentences that ask the reader to do something for the publication rather than inform them:
+# subscribe, follow, donate, write in, install the app. A short paragraph that opens with one of
+# these, or is wholly emphasised and contains one, is a promo.
+PROMO_OPENING = re.compile(
+    r"^\W*(?:sign up|subscribe|follow|join|get (?:our|the|breaking|the latest)|download|install|"
+    r"don(?:'|’)t miss|never miss|click|tap|support|donate|become a (?:member|subscriber|supporter)|"
+    r"(?:want|like) (?:more|to)|(?:enjoy|enjoyed|liked) (?:this|reading)|got a (?:story|tip)|"
+    r"have (?:a|you got a) (?:story|tip)|get in touch|email us|send us|"
+    r"abonnieren|folgen sie|folgst du|melden sie sich|jetzt (?:abonnieren|anmelden|folgen)|"
+    r"abonnez-vous|suivez-nous|inscrivez-vous|suscr[ií]bete|s[ií]guenos|[uú]nete)\b",
+    re.IGNORECASE,
+)
+PROMO_TEXT = _within(
+    [
+        r"newsletter",
+        r"sign[\s-]?up",
+        r"subscri(?:be|ption)",
+        r"follow us",
+        r"on (?:whatsapp|telegram|instagram|facebook|twitter|x|tiktok|google news)\b",
+        r"(?:our|the) app\b",
+        r"get in touch",
+        r"e-?mail(?:ing)? us",
+        r"donat(?:e|ion)",
+        r"support (?:our|independent) journalism",
+        r"abonnier",
+        r"folg(?:en sie|st du)",
+        r"spende",
+        r"abonnez",
+        r"suivez",
+        r"suscr[ií]b",
+        r"s[ií]guenos",
+    ]
+)
 # Whole-text labels of buttons and links that ask the reader to sign up.
 CTA_BUTTON = _whole(
     [
