@@ -49,6 +49,16 @@ def _cut_trailing_lists(lines: list[str], removals: list[Removal]) -> list[str]:
     return lines
 
 
+def _is_header(line: str, heads: set[str]) -> bool:
+    """The line is the title, or the title with a short kicker glued before it
+    ("49-Euro-Ticket: Pendler sparen ...", "SVP-SonderparteitagChiesa ruft ...")."""
+    if line in heads:
+        return True
+    return any(
+        line.endswith(head) and len(line[: -len(head)].split()) <= _KICKER_MAX_WORDS for head in heads if head
+    )
+
+
 def _drop_header(lines: list[str], header_lines: Sequence[str | None], removals: list[Removal]) -> list[str]:
     """Drop the article header that the extractor kept: the title (carried as metadata) and the
     short labels above it (section kicker, "Exclusive" badge). The standfirst is found in the DOM
@@ -62,10 +72,10 @@ def _drop_header(lines: list[str], header_lines: Sequence[str | None], removals:
     end = 0
     if first_head is not None and all(len(line.split()) <= _KICKER_MAX_WORDS for line in lines[:first_head]):
         end = first_head + 1
-    while end < len(lines) and _normalise(lines[end]) in heads:
+    while end < len(lines) and _is_header(_normalise(lines[end]), heads):
         end += 1
     for line in lines[:end]:
-        what = "title" if _normalise(line) in heads else "label above the title"
+        what = "title" if _is_header(_normalise(line), heads) else "label above the title"
         removals.append(
             Removal(by="detector:header-line", what=what, text=line[:_SNIPPET_CHARS], kind="line")
         )
