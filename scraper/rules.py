@@ -58,6 +58,8 @@ class SiteRule:
     drop_lines: tuple[re.Pattern[str], ...] = ()
     cut_after: tuple[re.Pattern[str], ...] = ()
     tests: tuple[RuleTest, ...] = ()
+    # All of ``drop_lines`` in one pattern: one search per line instead of one per pattern.
+    drop_lines_any: re.Pattern[str] | None = None
 
     @property
     def label(self) -> str:
@@ -194,6 +196,28 @@ class _Parser:
         return tuple(found)
 
 
+_LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+
+
+def combine_patterns(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One alternation that matches where any of ``patterns`` does (leading ``(?i)`` flags are
+    scoped to their own branch); None if there are none or they cannot be combined."""
+    if not patterns:
+        return None
+    branches = []
+    for pattern in patterns:
+        source = pattern.pattern
+        flags = _LEADING_FLAGS.match(source)
+        if flags:
+            branches.append(f"(?{flags.group(1)}:{source[flags.end() :]})")
+        else:
+            branches.append(f"(?:{source})")
+    try:
+        return re.compile("|".join(branches))
+    except re.error:
+        return None
+
+
 def parse_rule_file(path: str | Path) -> SiteRule:
     """Parse and validate one rule file; raise :class:`RuleError` naming file and line."""
     path = Path(path)
@@ -218,6 +242,7 @@ def parse_rule_file(path: str | Path) -> SiteRule:
     hosts = tuple(h.lower() for h in parser.strings(data, "hosts"))
     if name != GENERIC_NAME:
         hosts = (name.lower(), *hosts)
+    drop_lines = parser.regexes(parser.strings(data, "drop_lines"), "drop_lines")
     return SiteRule(
         name=name,
         path=path,
@@ -225,7 +250,8 @@ def parse_rule_file(path: str | Path) -> SiteRule:
         body=parser.css(parser.strings(data, "body"), "body"),
         strip=parser.css(parser.strings(data, "strip"), "strip"),
         strip_xpath=parser.xpath(parser.strings(data, "strip_xpath")),
-        drop_lines=parser.regexes(parser.strings(data, "drop_lines"), "drop_lines"),
+        drop_lines=drop_lines,
+        drop_lines_any=combine_patterns(drop_lines),
         cut_after=parser.regexes(parser.strings(data, "cut_after"), "cut_after"),
         tests=parser.tests(data.get("test", [])),
     )

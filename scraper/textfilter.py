@@ -82,6 +82,17 @@ def _drop_header(lines: list[str], header_lines: Sequence[str | None], removals:
     return lines[end:]
 
 
+def _dropped_by(line: str, rules: Sequence[SiteRule]) -> tuple[str, re.Pattern[str]] | None:
+    """The rule label and ``drop_lines`` pattern that match ``line``, if any."""
+    for rule in rules:
+        if rule.drop_lines_any is not None and not rule.drop_lines_any.search(line):
+            continue
+        for pattern in rule.drop_lines:
+            if pattern.search(line):
+                return rule.label, pattern
+    return None
+
+
 def filter_lines(
     text: str, rules: Sequence[SiteRule], *, header_lines: Sequence[str | None] = ()
 ) -> tuple[list[str], list[Removal]]:
@@ -105,9 +116,8 @@ def filter_lines(
 
     kept: list[str] = []
     seen: set[str] = set()
-    drop_patterns = [(rule.label, pattern) for rule in rules for pattern in rule.drop_lines]
     for line in lines:
-        matched = next(((label, p) for label, p in drop_patterns if p.search(line)), None)
+        matched = _dropped_by(line, rules)
         if matched is not None:
             removals.append(
                 Removal(by=matched[0], what=matched[1].pattern, text=line[:_SNIPPET_CHARS], kind="line")

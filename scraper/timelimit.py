@@ -17,6 +17,11 @@ from types import FrameType
 from .errors import ExtractionTimeout
 
 
+class _Expired(BaseException):
+    """Raised by the alarm. A BaseException, so that libraries' ``except Exception`` blocks
+    (trafilatura has several) cannot swallow it; turned into ``error`` where the limit was set."""
+
+
 def can_enforce() -> bool:
     """True where a time limit can interrupt this thread."""
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
@@ -38,12 +43,14 @@ def time_limit(
         return
 
     def on_alarm(_signum: int, _frame: FrameType | None) -> None:
-        raise error(f"{what} took longer than {seconds:g} s; the page was given up")
+        raise _Expired
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
+    except _Expired:
+        raise error(f"{what} took longer than {seconds:g} s; the page was given up") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

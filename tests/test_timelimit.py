@@ -57,3 +57,14 @@ def test_cli_reports_a_timeout_as_a_failure_and_goes_on(tmp_path: Path) -> None:
     assert "a-huge.html" in result.stderr and "longer than 0.5 s" in result.stderr
     assert (out / "b-normal.txt").read_text(encoding="utf-8").startswith("The ferry timetable")
     assert not (out / "a-huge.txt").exists()
+
+
+def test_a_library_catching_exception_cannot_swallow_the_limit() -> None:
+    from scraper.timelimit import time_limit
+
+    with pytest.raises(scraper.ExtractionTimeout), time_limit(0.05):
+        while True:  # like a parser that retries inside `except Exception`
+            try:
+                sum(range(10_000))
+            except Exception:
+                continue
