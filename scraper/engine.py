@@ -23,7 +23,7 @@ from .decode import decode_html
 from .errors import InputError, NoArticleError
 from .extract import extract_text
 from .metadata import Metadata, extract_metadata
-from .prune import apply_strip, drop_extractor_noise, drop_noise, extraction_html
+from .prune import apply_strip, drop_noise, extraction_html
 from .rules import RuleBook, SiteRule, resolve_rules
 from .textfilter import filter_lines
 from .timelimit import time_limit
@@ -140,15 +140,17 @@ def _prune_and_extract(
     detectors: bool,
     standfirst: str | None = None,
 ) -> _Extraction:
-    # Without the detectors this is the rescue pass: the fast extraction already fell short.
-    """Strip by rules (and detectors), then extract; ``tree`` has its noise dropped already."""
+    """Strip by rules (and detectors), then extract; ``tree`` has its noise dropped already.
+
+    Without the detectors this is the rescue pass, run after the fast extraction fell short,
+    so it goes straight to trafilatura's full extraction.
+    """
     pruner = Pruner(tree.body, standfirst=standfirst)
     apply_strip(pruner, rules)
     if detectors:
         remove_boilerplate(pruner)
-    drop_extractor_noise(tree)
-    document, body_selector = extraction_html(tree, rules)
     expected = prose_chars(tree.body)
+    document, body_selector = extraction_html(tree, rules)
     text, xpath_removals = extract_text(
         document, rule_url, rules, expected_chars=expected, fast_first=detectors
     )

@@ -64,14 +64,14 @@ def extract_text(
     """Main text of ``html`` as lines (one paragraph, heading or list item per line).
 
     trafilatura's fallback (readability and jusText, then a comparison) costs about a third of
-    its time and only matters when its own pass misses text, so it runs only when the fast
-    pass returns clearly less than ``expected_chars`` (an estimate of the main text's size).
-    ``fast_first=False`` goes straight to the full extraction.
+    its time and only matters when its own pass misses text, so the fast pass runs first and
+    the full extraction only when the fast pass returns clearly less than ``expected_chars``
+    (an estimate of the main text's size). ``fast_first=False`` goes straight to the full one.
     """
     document, removals = _document(html, rules)
-    text = _trafilatura(document, url, fast=True) if fast_first else ""
-    if not fast_first or len(text) < FAST_PASS_MIN_SHARE * expected_chars:
-        if fast_first:  # trafilatura changes a tree it is given: the second pass needs a fresh one
-            document, _ = _document(html, rules)
-        text = _trafilatura(document, url, fast=False)
-    return text, removals
+    if fast_first:
+        text = _trafilatura(document, url, fast=True)
+        if len(text) >= FAST_PASS_MIN_SHARE * expected_chars:
+            return text, removals
+        document, _ = _document(html, rules)  # trafilatura changes a tree it is given
+    return _trafilatura(document, url, fast=False), removals

@@ -31,39 +31,6 @@ NOISE_SELECTOR = ", ".join(
 )
 
 
-# Tags trafilatura deletes with their content before it extracts. Deleting them here, after our
-# detectors have used them (a form field marks a promo), spares trafilatura's parser the work.
-# Forms, figures, <time> and <math> are left to it: it treats them specially. So are <aside> and
-# <footer>: its fallback extractors read the page before that deletion (measured: deleting them
-# here cost 0.0025 F1 on wcxb-dev).
-EXTRACTOR_NOISE_SELECTOR = ", ".join(
-    (
-        "menu",
-        "audio",
-        "video",
-        "picture",
-        "map",
-        "button",
-        "datalist",
-        "dialog",
-        "fieldset",
-        "input",
-        "label",
-        "legend",
-        "select",
-        "textarea",
-        "output",
-        "progress",
-    )
-)
-
-
-def drop_extractor_noise(tree: LexborHTMLParser) -> None:
-    """Remove what trafilatura would delete anyway (see ``EXTRACTOR_NOISE_SELECTOR``)."""
-    for node in tree.css(EXTRACTOR_NOISE_SELECTOR):
-        node.decompose()
-
-
 def drop_noise(tree: LexborHTMLParser) -> None:
     """Remove scripts, styles and other nodes that never hold article text."""
     for node in tree.css(NOISE_SELECTOR):
