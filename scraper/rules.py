@@ -58,8 +58,8 @@ class SiteRule:
     drop_lines: tuple[re.Pattern[str], ...] = ()
     cut_after: tuple[re.Pattern[str], ...] = ()
     tests: tuple[RuleTest, ...] = ()
-    # All of ``drop_lines`` in one pattern: one search per line instead of one per pattern.
-    drop_lines_any: re.Pattern[str] | None = None
+    # All of ``drop_lines`` at once, to rule a line out cheaply before finding which matched.
+    drop_lines_any: LineMatcher | None = None
 
     @property
     def label(self) -> str:
@@ -199,21 +199,68 @@ class _Parser:
 _LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
 
 
-def combine_patterns(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
-    """One alternation that matches where any of ``patterns`` does (leading ``(?i)`` flags are
-    scoped to their own branch); None if there are none or they cannot be combined."""
+@dataclass(frozen=True, slots=True)
+class LineMatcher:
+    """All of a rule's line patterns as two alternations: the ones anchored at the line's start
+    are tried there only (``match``), the others anywhere (``search``). One or two regex calls
+    per line instead of one per pattern, and no scan of every position for anchored ones."""
+
+    anchored: re.Pattern[str] | None
+    floating: re.Pattern[str] | None
+
+    def matches(self, line: str) -> bool:
+        return bool(
+            (self.anchored is not None and self.anchored.match(line))
+            or (self.floating is not None and self.floating.search(line))
+        )
+
+
+def _top_level_alternation(source: str) -> bool:
+    """True if ``source`` has a ``|`` outside any group or character class."""
+    depth, in_class, escaped = 0, False, False
+    for char in source:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
+
+
+def _branch(pattern: re.Pattern[str]) -> tuple[str, bool]:
+    """The pattern as an alternation branch (leading flags scoped to it), and whether it is
+    anchored at the start."""
+    source = pattern.pattern
+    flags = _LEADING_FLAGS.match(source)
+    body = source[flags.end() :] if flags else source
+    anchored = body.startswith("^") and not _top_level_alternation(body)
+    branch = f"(?{flags.group(1)}:{body})" if flags else f"(?:{body})"
+    return branch, anchored
+
+
+def combine_patterns(patterns: tuple[re.Pattern[str], ...]) -> LineMatcher | None:
+    """A :class:`LineMatcher` for ``patterns``; None if there are none or they cannot be combined."""
     if not patterns:
         return None
-    branches = []
+    anchored: list[str] = []
+    floating: list[str] = []
     for pattern in patterns:
-        source = pattern.pattern
-        flags = _LEADING_FLAGS.match(source)
-        if flags:
-            branches.append(f"(?{flags.group(1)}:{source[flags.end() :]})")
-        else:
-            branches.append(f"(?:{source})")
+        branch, is_anchored = _branch(pattern)
+        (anchored if is_anchored else floating).append(branch)
     try:
-        return re.compile("|".join(branches))
+        return LineMatcher(
+            anchored=re.compile("|".join(anchored)) if anchored else None,
+            floating=re.compile("|".join(floating)) if floating else None,
+        )
     except re.error:
         return None
 

@@ -85,7 +85,7 @@ def _drop_header(lines: list[str], header_lines: Sequence[str | None], removals:
 def _dropped_by(line: str, rules: Sequence[SiteRule]) -> tuple[str, re.Pattern[str]] | None:
     """The rule label and ``drop_lines`` pattern that match ``line``, if any."""
     for rule in rules:
-        if rule.drop_lines_any is not None and not rule.drop_lines_any.search(line):
+        if rule.drop_lines_any is not None and not rule.drop_lines_any.matches(line):
             continue
         for pattern in rule.drop_lines:
             if pattern.search(line):

@@ -157,3 +157,41 @@ def test_shipped_rule_tests(rule, index, test) -> None:
         assert snippet in article.text, f"{rule.path} test {index}: missing {snippet!r}"
     for snippet in test.not_contains:
         assert snippet not in article.text, f"{rule.path} test {index}: leaked {snippet!r}"
+
+
+def test_combined_line_patterns_agree_with_each_pattern() -> None:
+    import re
+
+    from scraper.rules import combine_patterns
+
+    patterns = tuple(
+        re.compile(p)
+        for p in [
+            r"(?i)^(advertisement|anzeige)$",
+            r"^a|b",
+            r"(?i)^read more\s*[:|]",
+            r"cookies?",
+            r"^x[|]y$",
+        ]
+    )
+    lines = [
+        "Advertisement",
+        "ANZEIGE",
+        "a line",
+        "has b inside",
+        "Read more: x",
+        "read more | y",
+        "We use cookies",
+        "x|y",
+        "plain prose",
+    ]
+    matcher = combine_patterns(patterns)
+    for line in lines:
+        assert matcher.matches(line) == any(p.search(line) for p in patterns), line
+    shipped = load_rules().generic
+    for line in [
+        "Advertisement",
+        "Sign up for our newsletter",
+        "The council said it would sign up for the scheme.",
+    ]:
+        assert shipped.drop_lines_any.matches(line) == any(p.search(line) for p in shipped.drop_lines), line
