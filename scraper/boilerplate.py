@@ -159,13 +159,14 @@ class Pruner:
 
     root: LexborNode
     standfirst: str | None = None
+    page_text: str = ""  # the root's text, when the caller has it already
     page_chars: int = 0
     folded_text: str = ""
     removals: list[Removal] = field(default_factory=list)
     measures: Measures = field(default_factory=Measures)
 
     def __post_init__(self) -> None:
-        text = text_of(self.root)
+        text = self.page_text or text_of(self.root)
         self.page_chars = len(text)
         # Lets a detector skip its selector scans on pages where its trigger words never occur.
         self.folded_text = text.casefold()

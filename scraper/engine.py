@@ -139,13 +139,14 @@ def _prune_and_extract(
     *,
     detectors: bool,
     standfirst: str | None = None,
+    page_text: str = "",
 ) -> _Extraction:
     """Strip by rules (and detectors), then extract; ``tree`` has its noise dropped already.
 
     Without the detectors this is the rescue pass, run after the fast extraction fell short,
     so it goes straight to trafilatura's full extraction.
     """
-    pruner = Pruner(tree.body, standfirst=standfirst)
+    pruner = Pruner(tree.body, standfirst=standfirst, page_text=page_text)
     apply_strip(pruner, rules)
     if detectors:
         remove_boilerplate(pruner)
@@ -176,7 +177,9 @@ def _clean(html: str | bytes | Page, url: str | None, book: RuleBook) -> Article
     link_density = link_text_chars(tree.body) / len(page_text)
 
     warnings: list[str] = []
-    found = _prune_and_extract(tree, rule_url, applicable, detectors=True, standfirst=meta.description)
+    found = _prune_and_extract(
+        tree, rule_url, applicable, detectors=True, standfirst=meta.description, page_text=page_text
+    )
     if len(found.text) < RESCUE_SHARE * found.prose_chars:
         # trafilatura's choice of the main block is fragile: a removed header or byline can
         # make it miss a whole article. Then the page is extracted again without the detectors.
