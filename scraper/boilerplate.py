@@ -180,10 +180,14 @@ class Pruner:
         """Those of ``words`` (lowercase) that occur anywhere in the page's text."""
         return [word for word in words if word in self.folded_text]
 
-    def remove_all(self, candidates: Iterable[tuple[LexborNode, str]], by: str) -> None:
+    def remove_all(
+        self, candidates: Iterable[tuple[LexborNode, str]], by: str, *, capped: bool = True
+    ) -> None:
         """Remove each (node, reason), outermost first, skipping nodes inside another candidate.
 
         Nodes are decided before any is freed: selectolax frees a subtree on ``decompose``.
+        ``capped``: skip any node holding more than half the page's text (a detector gone wrong
+        must not take the article); off only for detectors that keep the article by construction.
         """
         chosen: dict[int, tuple[LexborNode, str]] = {}
         for node, what in candidates:
@@ -201,7 +205,7 @@ class Pruner:
                 keep.append((node, what))
         for node, what in keep:
             text = text_of(node)
-            if self.page_chars and len(text) > _MAX_SHARE * self.page_chars:
+            if capped and self.page_chars and len(text) > _MAX_SHARE * self.page_chars:
                 continue
             snippet = " ".join(text[: 2 * _SNIPPET_CHARS].split())[:_SNIPPET_CHARS]
             self.removals.append(Removal(by=by, what=what, text=snippet))
@@ -474,6 +478,10 @@ def prose_chars(root: LexborNode) -> int:
 Detector = Callable[[Pruner], Iterable[tuple[LexborNode, str]]]
 
 # In order: the precise structural detectors first, so later ones see a smaller page.
+# Detectors whose removals may be larger than the article: they keep it by construction (the
+# first <article> with a headline stays; only the ones appended after it go).
+_UNCAPPED = frozenset({"next-article"})
+
 DETECTORS: dict[str, Detector] = {
     "next-article": detect_next_articles,
     "signup-form": detect_signup_forms,
@@ -494,4 +502,4 @@ DETECTORS: dict[str, Detector] = {
 def remove_boilerplate(pruner: Pruner) -> None:
     """Run every generic detector over the pruner's page, recording what each removed."""
     for name, detector in DETECTORS.items():
-        pruner.remove_all(list(detector(pruner)), by=f"detector:{name}")
+        pruner.remove_all(list(detector(pruner)), by=f"detector:{name}", capped=name not in _UNCAPPED)

@@ -158,3 +158,16 @@ def test_article_of_short_paragraphs_survives_an_inline_promo() -> None:
     html = f"<html><body><article><div class='x'>{body}{promo}</div></article></body></html>"
     article = scraper.clean(html, rules=GENERIC)
     assert article.text.split("\n\n") == short
+
+
+def test_articles_appended_below_by_infinite_scroll_are_removed_even_when_larger() -> None:
+    appended = "".join(
+        f'<article class="css-n{i}"><h1>Next story {i}</h1>'
+        + "".join(f"<p>Appended story {i} paragraph {j} with enough words to be prose.</p>" for j in range(12))
+        + "</article>"
+        for i in range(3)
+    )
+    html = page("").replace("</div></body>", appended + "</div></body>")
+    article = clean(html)
+    assert article.text.split("\n\n") == PARAGRAPHS
+    assert "detector:next-article" in {r.by for r in article.removed}
