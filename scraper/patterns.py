@@ -152,6 +152,15 @@ RELATED_HEADING = _whole(
         r"noticias relacionadas",
         r"lo más (?:leído|visto)",
         r"m[aá]s (?:le[ií]das|noticias)",
+        r"auch interessant",
+        r"noticias? relacionadas?",
+        r"les også|les mer",
+        r"l[äæ]s (?:også|också|mer)",
+        r"lees (?:ook|meer)",
+        r"leggi anche",
+        r"czytaj (?:też|także|więcej)",
+        r"ler (?:também|mais)",
+        r"citește și",
     ]
 )
 # Share endpoints of the social networks: a link to one of these is a share button.
