@@ -1,7 +1,8 @@
 """Page → Article: the one function every way in (library, CLI, crawler) goes through.
 
-decode → parse (selectolax) → metadata → rules for the host → drop noise, strip, detect
-boilerplate → extract main text (trafilatura) → filter lines → Article.
+decode → parse (selectolax) → bot-challenge check → metadata → rules for the host → drop noise,
+strip, detect boilerplate → extract main text (trafilatura; rescue pass if it lost the article)
+→ filter lines → JSON-LD body if the DOM showed little → wall/stub/index checks → Article.
 Pure: no disk writes, no network, no global state beyond caches; safe in many processes.
 """
 
@@ -32,8 +33,8 @@ _WORD = re.compile(r"\w+")
 # Less body text than this (in letters, so that Chinese and Japanese count fairly) is no article:
 # a stub, an error page, a login wall.
 MIN_ARTICLE_CHARS = 150
-# A page whose text is mostly link text, which does not call itself an article and whose
-# extracted text is short or made of headline-length lines, is an index page.
+# A page whose text is mostly link text, which does not call itself an article, and which has
+# little prose or yields little text, is an index page.
 _INDEX_LINK_DENSITY = 0.55
 _INDEX_MAX_PROSE = 2000
 _INDEX_MAX_LETTERS = 1200
@@ -41,9 +42,9 @@ _INDEX_MAX_LETTERS = 1200
 # fallback), the page is extracted again without the detectors; that result is kept if it is
 # this many times longer.
 RESCUE_SHARE = 0.3
+RESCUE_GAIN = 2.0
 # The JSON-LD articleBody replaces the extracted text when it is this many times longer.
 JSON_LD_GAIN = 2.0
-RESCUE_GAIN = 2.0
 _ARTICLE_TYPES = re.compile(r"article|posting|report|blog|news", re.IGNORECASE)
 
 
