@@ -153,6 +153,7 @@ RELATED_HEADING = _whole(
         r"lo más (?:leído|visto)",
         r"m[aá]s (?:le[ií]das|noticias)",
         r"auch interessant",
+        r"ähnliche(?: artikel| themen| beiträge)?",
         r"noticias? relacionadas?",
         r"les også|les mer",
         r"l[äæ]s (?:også|också|mer)",

@@ -195,3 +195,42 @@ def test_combined_line_patterns_agree_with_each_pattern() -> None:
         "The council said it would sign up for the scheme.",
     ]:
         assert shipped.drop_lines_any.matches(line) == any(p.search(line) for p in shipped.drop_lines), line
+
+
+GENERIC_DROPS = [
+    "Advertisement",
+    "Read more: Council approves new cycle lanes",
+    "Sign up for our daily newsletter",
+    "Photo: Jane Smith/Reuters",
+    "Die Badegäste am Ufer. Bild: Maximilian von Lachner",
+    "We use cookies to improve your experience on our site.",
+    "11 min read",
+    "By Jane Doe and John Roe",
+    "We may earn a commission when you buy through links on our site.",
+    "Book a demo",
+    "Next article: Go Wins 2010 Bossie Award",
+    "Redaktion: Marcus Bensmann, Elena Müller",
+    "Copyright: Project Syndicate, 2025",
+    "Associated Press writer Jane Roe contributed to this report.",
+    "Les også: Slik blir været i helgen",
+]
+GENERIC_KEEPS = [
+    "The council said it would sign up for the scheme once the budget was agreed.",
+    "Editing the genome is hard, scientists say, and the work took years.",
+    "Translation matters for trade between the two countries.",
+    "by the river they sat and talked until the light went.",
+    "Home improvements are costly, and prices rose again in May.",
+    "The photo: a crowd on the pier, waiting for a ferry that never came, and the rain.",
+    "Learn more about the history of the town in the museum, which reopens in spring.",
+    "Advertising revenue fell by a third last year, the company said in its report.",
+]
+
+
+@pytest.mark.parametrize("line", GENERIC_DROPS)
+def test_generic_rule_drops_boilerplate_lines(line: str) -> None:
+    assert load_rules().generic.drop_lines_any.matches(line)
+
+
+@pytest.mark.parametrize("line", GENERIC_KEEPS)
+def test_generic_rule_keeps_prose_lines(line: str) -> None:
+    assert not load_rules().generic.drop_lines_any.matches(line)
