@@ -24,7 +24,7 @@ from .decode import decode_html
 from .errors import InputError, NoArticleError
 from .extract import extract_text
 from .metadata import Metadata, extract_metadata
-from .prune import apply_strip, drop_noise, extraction_html
+from .prune import apply_strip, drop_noise, extraction_html, main_region
 from .rules import RuleBook, SiteRule, resolve_rules
 from .textfilter import filter_lines
 from .timelimit import time_limit
@@ -152,7 +152,8 @@ def _prune_and_extract(
     if detectors:
         remove_boilerplate(pruner)
     expected = prose_chars(tree.body)
-    document, body_selector = extraction_html(tree, rules)
+    region = main_region(tree, expected, prose_chars) if detectors else None
+    document, body_selector = extraction_html(tree, rules, region)
     text, xpath_removals = extract_text(
         document, rule_url, rules, expected_chars=expected, fast_first=detectors
     )

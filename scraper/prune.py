@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -29,6 +29,11 @@ NOISE_SELECTOR = ", ".join(
         "[role=navigation]",
     )
 )
+
+
+# Share of the page's prose that one <article>/<main> must hold to be handed over alone.
+MAIN_REGION_SHARE = 0.85
+MAIN_REGION_SELECTOR = "article, main, [role=main], [itemprop=articleBody]"
 
 
 def drop_noise(tree: LexborHTMLParser) -> None:
@@ -58,9 +63,36 @@ def body_nodes(tree: LexborHTMLParser, rules: Sequence[SiteRule]) -> tuple[list[
     return [], None
 
 
-def extraction_html(tree: LexborHTMLParser, rules: Sequence[SiteRule]) -> tuple[str, str | None]:
-    """HTML to hand to the extractor: the rule's body containers if any match, else the page."""
+def main_region(
+    tree: LexborHTMLParser, page_prose: int, prose: Callable[[LexborNode], int]
+) -> LexborNode | None:
+    """The tightest article container (<article>, <main>, role=main, itemprop=articleBody) that
+    holds nearly all of the page's prose, if there is one.
+
+    Handing trafilatura that region alone spares it the page's chrome: faster, and measured on
+    both development sets no less accurate.
+    """
+    if not page_prose:
+        return None
+    best: LexborNode | None = None
+    best_size = 0
+    for node in tree.css(MAIN_REGION_SELECTOR):
+        if prose(node) < MAIN_REGION_SHARE * page_prose:
+            continue
+        size = len(node.html or "")
+        if best is None or size < best_size:
+            best, best_size = node, size
+    return best
+
+
+def extraction_html(
+    tree: LexborHTMLParser, rules: Sequence[SiteRule], region: LexborNode | None = None
+) -> tuple[str, str | None]:
+    """HTML to hand to the extractor: the rule's body containers if any match, else ``region``
+    (see :func:`main_region`), else the page."""
     nodes, selector = body_nodes(tree, rules)
+    if not nodes and region is not None:
+        return f"<html><body>{region.html or ''}</body></html>", None
     if not nodes:
         return tree.html or "", None
     inner = "".join(node.html or "" for node in nodes)
