@@ -147,12 +147,17 @@ def _prune_and_extract(
     Without the detectors this is the rescue pass, run after the fast extraction fell short,
     so it goes straight to trafilatura's full extraction.
     """
-    pruner = Pruner(tree.body, standfirst=standfirst, page_text=page_text)
+    region = None
+    if detectors:
+        # Only the article's own container is cleaned and extracted when one holds nearly all
+        # of the prose: the page around it never reaches trafilatura, so needs no detectors.
+        region = main_region(tree, prose_chars(tree.body), prose_chars)
+    root = region if region is not None else tree.body
+    pruner = Pruner(root, standfirst=standfirst, page_text=page_text if region is None else "")
     apply_strip(pruner, rules)
     if detectors:
         remove_boilerplate(pruner)
     expected = prose_chars(tree.body)
-    region = main_region(tree, expected, prose_chars) if detectors else None
     document, body_selector = extraction_html(tree, rules, region)
     text, xpath_removals = extract_text(
         document, rule_url, rules, expected_chars=expected, fast_first=detectors
