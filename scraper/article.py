@@ -6,6 +6,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+SNIPPET_CHARS = 100
+
+
+def snippet(text: str) -> str:
+    """A short excerpt of removed text for :attr:`Removal.text`, whitespace folded."""
+    return " ".join(text[: 4 * SNIPPET_CHARS].split())[:SNIPPET_CHARS]
+
 
 @dataclass(frozen=True, slots=True)
 class Removal:

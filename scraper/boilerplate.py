@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborNode
 
-from .article import Removal
+from .article import Removal, snippet
 from .patterns import (
     AD_LABEL,
     AD_LABEL_SEEDS,
@@ -60,7 +60,6 @@ _LIST_LINK_DENSITY = 0.7
 _LIST_MIN_LINK_WORDS = 3.0
 _CARD_LINK_DENSITY = 0.5
 _CARD_SHARE = 0.7
-_SNIPPET_CHARS = 100
 # Elements whose own text mentions cookies (Lexbor matches this in C, no Python loop).
 _COOKIE_SEED = '*:lexbor-contains("cookie" i)'
 # Labels and headings longer than this are sentences, not labels.
@@ -207,8 +206,7 @@ class Pruner:
             text = text_of(node)
             if capped and self.page_chars and len(text) > _MAX_SHARE * self.page_chars:
                 continue
-            snippet = " ".join(text[: 2 * _SNIPPET_CHARS].split())[:_SNIPPET_CHARS]
-            self.removals.append(Removal(by=by, what=what, text=snippet))
+            self.removals.append(Removal(by=by, what=what, text=snippet(text)))
             node.decompose()
         if keep:
             self.measures = Measures()  # freed nodes' ids may be reused
@@ -477,11 +475,11 @@ def prose_chars(root: LexborNode) -> int:
 
 Detector = Callable[[Pruner], Iterable[tuple[LexborNode, str]]]
 
-# In order: the precise structural detectors first, so later ones see a smaller page.
 # Detectors whose removals may be larger than the article: they keep it by construction (the
 # first <article> with a headline stays; only the ones appended after it go).
 _UNCAPPED = frozenset({"next-article"})
 
+# In order: the precise structural detectors first, so later ones see a smaller page.
 DETECTORS: dict[str, Detector] = {
     "next-article": detect_next_articles,
     "signup-form": detect_signup_forms,

@@ -14,7 +14,6 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
@@ -27,14 +26,6 @@ from .errors import InputError, NoArticleError, RuleError, ScraperError
 from .inputs import InputItem, expand_inputs
 from .rules import load_rules
 from .write import FORMATS, JSONL_NAME, JsonlWriter, jsonl_record, render, utc_now, write_article
-
-
-def _version() -> str:
-    try:
-        return version("scraper")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
-
 
 # Seconds one page may take: far above any real page (tens of milliseconds), low enough that a
 # pathological one cannot stall a cron batch.
@@ -197,7 +188,7 @@ class Reporter:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", prog_name="scraper")
+@click.version_option(scraper.__version__, "--version", prog_name="scraper")
 def main() -> None:
     """Clean article body text and metadata out of news and blog pages.
 

@@ -48,17 +48,16 @@ JSON_LD_GAIN = 2.0
 _ARTICLE_TYPES = re.compile(r"article|posting|report|blog|news", re.IGNORECASE)
 
 
-def _versions() -> dict[str, str]:
-    found = {}
-    for dist in ("scraper", "trafilatura", "selectolax"):
-        try:
-            found[dist] = version(dist)
-        except PackageNotFoundError:
-            found[dist] = "unknown"
-    return found
+def installed_version(dist: str) -> str:
+    """The installed version of ``dist``, or ``unknown`` (a checkout that was never installed)."""
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "unknown"
 
 
-VERSIONS = _versions()
+# Recorded in every Article, so an output says which code produced it.
+VERSIONS = {dist: installed_version(dist) for dist in ("scraper", "trafilatura", "selectolax")}
 
 RulesArg = RuleBook | str | Path | Sequence[str | Path] | None
 
@@ -151,7 +150,7 @@ def _prune_and_extract(
     if detectors:
         # Only the article's own container is cleaned and extracted when one holds nearly all
         # of the prose: the page around it never reaches trafilatura, so needs no detectors.
-        region = main_region(tree, prose_chars(tree.body), prose_chars)
+        region = main_region(tree, prose_chars(tree.body))
     root = region if region is not None else tree.body
     pruner = Pruner(root, standfirst=standfirst, page_text=page_text if region is None else "")
     apply_strip(pruner, rules)

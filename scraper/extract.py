@@ -7,10 +7,9 @@ from collections.abc import Sequence
 import trafilatura
 from lxml import etree
 
-from .article import Removal
+from .article import Removal, snippet
 from .rules import SiteRule
 
-_SNIPPET_CHARS = 100
 # The fast pass is trusted when it found at least this share of the page's prose; below it,
 # trafilatura's slower fallback comparison runs (on about 1 page in 12 of a news set).
 FAST_PASS_MIN_SHARE = 0.5
@@ -23,8 +22,8 @@ def _apply_xpath(tree: etree._Element, rules: Sequence[SiteRule]) -> list[Remova
             for node in tree.xpath(expression):
                 if not isinstance(node, etree._Element) or node.getparent() is None:
                     continue
-                text = " ".join(" ".join(node.itertext()).split())
-                removals.append(Removal(by=rule.label, what=expression, text=text[:_SNIPPET_CHARS]))
+                text = snippet(" ".join(node.itertext()))
+                removals.append(Removal(by=rule.label, what=expression, text=text))
                 node.getparent().remove(node)
     return removals
 

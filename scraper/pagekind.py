@@ -59,7 +59,12 @@ class Signals:
     titles: tuple[str, ...]
     noscript_text: str
     challenge: Verdict | None
-    challenge_markup: bool
+    html: str
+
+    @property
+    def challenge_markup(self) -> bool:
+        """Challenge scripts or captcha widgets in the page (read only for near-empty pages)."""
+        return any(marker in self.html for marker in BOT_CHALLENGE_MARKUP)
 
 
 def read_signals(tree: LexborHTMLParser, html: str) -> Signals:
@@ -73,8 +78,7 @@ def read_signals(tree: LexborHTMLParser, html: str) -> Signals:
     challenge = None
     if any(BOT_CHALLENGE.search(title) for title in titles):
         challenge = _CHALLENGE
-    markup = any(marker in html for marker in BOT_CHALLENGE_MARKUP)
-    return Signals(titles, noscript, challenge, markup)
+    return Signals(titles, noscript, challenge, html)
 
 
 def after_extraction(signals: Signals, page_text: str, letters: int) -> Verdict | None:

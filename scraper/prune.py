@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .boilerplate import Pruner
+from .boilerplate import Pruner, prose_chars
 from .rules import SiteRule
 
 # Never article text, and the bulk of most pages' bytes: dropping them first makes every later
@@ -63,9 +63,7 @@ def body_nodes(tree: LexborHTMLParser, rules: Sequence[SiteRule]) -> tuple[list[
     return [], None
 
 
-def main_region(
-    tree: LexborHTMLParser, page_prose: int, prose: Callable[[LexborNode], int]
-) -> LexborNode | None:
+def main_region(tree: LexborHTMLParser, page_prose: int) -> LexborNode | None:
     """The tightest article container (<article>, <main>, role=main, itemprop=articleBody) that
     holds nearly all of the page's prose, if there is one.
 
@@ -77,7 +75,7 @@ def main_region(
     best: LexborNode | None = None
     best_size = 0
     for node in tree.css(MAIN_REGION_SELECTOR):
-        if prose(node) < MAIN_REGION_SHARE * page_prose:
+        if prose_chars(node) < MAIN_REGION_SHARE * page_prose:
             continue
         size = len(node.html or "")
         if best is None or size < best_size:

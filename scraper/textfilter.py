@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .article import Removal
+from .article import Removal, snippet
 from .patterns import RELATED_HEADING
 from .rules import SiteRule
 
@@ -21,7 +21,6 @@ _MIN_REPEAT_CHARS = 50
 # follows reads like a list of headlines (short lines), not more prose.
 _CUT_MIN_POSITION = 0.5
 _HEADLINE_LIST_AVG_CHARS = 160
-_SNIPPET_CHARS = 100
 # The title may follow a few short label lines (kicker, badge) at the top of the text.
 _HEADER_SCAN = 3
 _KICKER_MAX_WORDS = 6
@@ -33,7 +32,7 @@ def _normalise(line: str) -> str:
 
 def _cut(lines: list[str], index: int, by: str, what: str, removals: list[Removal]) -> list[str]:
     removed = " | ".join(lines[index:])
-    removals.append(Removal(by=by, what=what, text=removed[:_SNIPPET_CHARS], kind="line"))
+    removals.append(Removal(by=by, what=what, text=snippet(removed), kind="line"))
     return lines[:index]
 
 
@@ -76,9 +75,7 @@ def _drop_header(lines: list[str], header_lines: Sequence[str | None], removals:
         end += 1
     for line in lines[:end]:
         what = "title" if _is_header(_normalise(line), heads) else "label above the title"
-        removals.append(
-            Removal(by="detector:header-line", what=what, text=line[:_SNIPPET_CHARS], kind="line")
-        )
+        removals.append(Removal(by="detector:header-line", what=what, text=snippet(line), kind="line"))
     return lines[end:]
 
 
@@ -119,9 +116,7 @@ def filter_lines(
     for line in lines:
         matched = _dropped_by(line, rules)
         if matched is not None:
-            removals.append(
-                Removal(by=matched[0], what=matched[1].pattern, text=line[:_SNIPPET_CHARS], kind="line")
-            )
+            removals.append(Removal(by=matched[0], what=matched[1].pattern, text=snippet(line), kind="line"))
             continue
         key = _normalise(line)
         if len(key) >= _MIN_REPEAT_CHARS and key in seen:
@@ -129,7 +124,7 @@ def filter_lines(
                 Removal(
                     by="detector:repeated-line",
                     what="line already in the text",
-                    text=line[:_SNIPPET_CHARS],
+                    text=snippet(line),
                     kind="line",
                 )
             )
