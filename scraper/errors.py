@@ -7,7 +7,8 @@ can catch one class; the subclasses tell *why*, so a batch can decide what to do
     ├── InputError            the input cannot be read or decoded (names the input)
     ├── RuleError             a rule file is invalid (names the file and line)
     ├── NoArticleError        the page holds no article (index page, empty, binary ...)
-    └── ExtractionTimeout     one page took longer than the per-page limit
+    ├── ExtractionTimeout     one page took longer than the per-page limit
+    └── FetchError            a URL could not be fetched (names the URL and the reason)
 
 Messages say what went wrong and what to do; nothing returns ``None`` for failure.
 """
@@ -51,3 +52,33 @@ class NoArticleError(ScraperError):
 
 class ExtractionTimeout(ScraperError):
     """Cleaning one page took longer than the configured limit."""
+
+
+class FetchError(ScraperError):
+    """A URL could not be fetched; ``reason`` is a short machine-readable code.
+
+    Reasons: ``network`` (connect/reset/DNS), ``timeout``, ``status`` (a final 4xx/5xx, see
+    ``status``), ``too-large`` (decoded body over the cap), ``not-html`` (content type not an
+    article page), ``redirect-loop``, ``too-many-redirects``, ``private-address`` (resolves to a
+    private, loopback or link-local address), ``robots`` (disallowed by robots.txt),
+    ``robots-unavailable`` (robots.txt answered 5xx or was unreachable: retry later),
+    ``bad-url`` (not an http(s) URL). ``retryable`` tells a crawler whether a later run may
+    succeed; ``retry_after`` is the server's requested wait in seconds, when it gave one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        reason: str,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
