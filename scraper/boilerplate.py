@@ -402,7 +402,7 @@ def _wholly_emphasised(paragraph: LexborNode, text: str) -> bool:
 def detect_promo_paragraphs(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Promo sentences written as paragraphs: "Follow us on WhatsApp", "Sign up for our
     newsletter", an italic "Get in touch with our news team by emailing ..." at the end."""
-    if not PROMO_TEXT.search(page.folded_text):
+    if not PROMO_TEXT.pattern.search(page.folded_text):  # folded already
         return
     for paragraph in page.root.css("p"):
         text = text_of(paragraph)

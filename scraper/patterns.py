@@ -8,20 +8,45 @@ Spanish are covered; add a language by extending the phrase lists (regex fragmen
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """A case-insensitive phrase pattern, run case-sensitively on casefolded text.
+
+    Python's ``re`` is four to five times slower with ``IGNORECASE`` on a long alternation
+    than without it; casefolding the text first (a C loop) gives the same answers faster.
+    The phrase fragments are written in lowercase, so this is exact.
+    """
+
+    pattern: re.Pattern[str]
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text.casefold())
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.pattern.match(text.casefold())
+
+
+def _phrases(source: str) -> Phrases:
+    if any(char.isupper() for char in re.sub(r"\\[A-Za-z]", "", source)) or "ß" in source:
+        raise ValueError(f"phrase patterns are written in casefolded form: {source[:60]!r}")
+    return Phrases(re.compile(source))
 
 
 def _any_of(phrases: list[str]) -> str:
     return "(?:" + "|".join(phrases) + ")"
 
 
-def _whole(phrases: list[str]) -> re.Pattern[str]:
+def _whole(phrases: list[str]) -> Phrases:
     """A pattern that matches a whole short text made of one of the phrases (punctuation aside)."""
-    return re.compile(r"^\W*" + _any_of(phrases) + r"\W*$", re.IGNORECASE)
+    return _phrases(r"^\W*" + _any_of(phrases) + r"\W*$")
 
 
-def _within(phrases: list[str]) -> re.Pattern[str]:
+def _within(phrases: list[str]) -> Phrases:
     """A pattern that finds one of the phrases anywhere in a text."""
-    return re.compile(_any_of(phrases), re.IGNORECASE)
+    return _phrases(_any_of(phrases))
 
 
 # Words that make a short block a call to action (newsletter, subscription, registration).
@@ -63,14 +88,13 @@ CTA_TEXT = _within(
 # Sentences that ask the reader to do something for the publication rather than inform them:
 # subscribe, follow, donate, write in, install the app. A short paragraph that opens with one of
 # these, or is wholly emphasised and contains one, is a promo.
-PROMO_OPENING = re.compile(
+PROMO_OPENING = _phrases(
     r"^\W*(?:sign up|subscribe|follow|join|get (?:our|the|breaking|the latest)|download|install|"
     r"don(?:'|’)t miss|never miss|click|tap|support|donate|become a (?:member|subscriber|supporter)|"
     r"(?:want|like) (?:more|to)|(?:enjoy|enjoyed|liked) (?:this|reading)|got a (?:story|tip)|"
     r"have (?:a|you got a) (?:story|tip)|get in touch|email us|send us|"
     r"abonnieren|folgen sie|folgst du|melden sie sich|jetzt (?:abonnieren|anmelden|folgen)|"
-    r"abonnez-vous|suivez-nous|inscrivez-vous|suscr[ií]bete|s[ií]guenos|[uú]nete)\b",
-    re.IGNORECASE,
+    r"abonnez-vous|suivez-nous|inscrivez-vous|suscr[ií]bete|s[ií]guenos|[uú]nete)\b"
 )
 PROMO_TEXT = _within(
     [

@@ -13,6 +13,7 @@ nothing: unknown keys, wrong types, bad CSS, bad XPath and bad regexes are a
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import tomllib
@@ -200,10 +201,9 @@ _LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
 
 
 @dataclass(frozen=True, slots=True)
-class LineMatcher:
-    """All of a rule's line patterns as two alternations: the ones anchored at the line's start
-    are tried there only (``match``), the others anywhere (``search``). One or two regex calls
-    per line instead of one per pattern, and no scan of every position for anchored ones."""
+class _Alternation:
+    """Patterns joined into two alternations: those anchored at the line's start are tried
+    there only (``match``), the others anywhere (``search``)."""
 
     anchored: re.Pattern[str] | None
     floating: re.Pattern[str] | None
@@ -213,6 +213,19 @@ class LineMatcher:
             (self.anchored is not None and self.anchored.match(line))
             or (self.floating is not None and self.floating.search(line))
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LineMatcher:
+    """All of a rule's line patterns as a few alternations: one or two regex calls per line
+    instead of one per pattern. Case-insensitive patterns written in lowercase run without
+    ``IGNORECASE`` on the casefolded line, which Python's ``re`` does several times faster."""
+
+    cased: _Alternation
+    folded: _Alternation
+
+    def matches(self, line: str) -> bool:
+        return self.cased.matches(line) or self.folded.matches(line.casefold())
 
 
 def _top_level_alternation(source: str) -> bool:
@@ -236,30 +249,46 @@ def _top_level_alternation(source: str) -> bool:
     return False
 
 
-def _branch(pattern: re.Pattern[str]) -> tuple[str, bool]:
-    """The pattern as an alternation branch (leading flags scoped to it), and whether it is
-    anchored at the start."""
+def _foldable(flags: str, body: str) -> bool:
+    """The pattern is case-insensitive only and its literals are lowercase, so it can run
+    case-sensitively on casefolded text with the same answers."""
+    literals = re.sub(r"\\.", "", body)
+    return flags == "i" and "ß" not in literals and not any(char.isupper() for char in literals)
+
+
+def _branch(pattern: re.Pattern[str]) -> tuple[str, bool, bool]:
+    """The pattern as an alternation branch (leading flags scoped to it), whether it is
+    anchored at the start, and whether it runs on the casefolded line (flags dropped)."""
     source = pattern.pattern
     flags = _LEADING_FLAGS.match(source)
     body = source[flags.end() :] if flags else source
     anchored = body.startswith("^") and not _top_level_alternation(body)
+    if flags and _foldable(flags.group(1), body):
+        return f"(?:{body})", anchored, True
     branch = f"(?{flags.group(1)}:{body})" if flags else f"(?:{body})"
-    return branch, anchored
+    return branch, anchored, False
+
+
+def _alternation(anchored: list[str], floating: list[str]) -> _Alternation:
+    return _Alternation(
+        anchored=re.compile("|".join(anchored)) if anchored else None,
+        floating=re.compile("|".join(floating)) if floating else None,
+    )
 
 
 def combine_patterns(patterns: tuple[re.Pattern[str], ...]) -> LineMatcher | None:
     """A :class:`LineMatcher` for ``patterns``; None if there are none or they cannot be combined."""
     if not patterns:
         return None
-    anchored: list[str] = []
-    floating: list[str] = []
+    keys = itertools.product((False, True), repeat=2)
+    groups: dict[tuple[bool, bool], list[str]] = {key: [] for key in keys}
     for pattern in patterns:
-        branch, is_anchored = _branch(pattern)
-        (anchored if is_anchored else floating).append(branch)
+        branch, is_anchored, folded = _branch(pattern)
+        groups[folded, is_anchored].append(branch)
     try:
         return LineMatcher(
-            anchored=re.compile("|".join(anchored)) if anchored else None,
-            floating=re.compile("|".join(floating)) if floating else None,
+            cased=_alternation(groups[False, True], groups[False, False]),
+            folded=_alternation(groups[True, True], groups[True, False]),
         )
     except re.error:
         return None
