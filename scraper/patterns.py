@@ -186,6 +186,13 @@ RELATED_HEADING = _whole(
         r"czytaj (?:też|także|więcej)",
         r"ler (?:também|mais)",
         r"citește și",
+        r"(?:up next|next up|keep reading|see also|other stories|more articles)",
+        r"(?:from around the web|around the web|(?:sponsored|promoted|partner) (?:stories|content|links))",
+        r"(?:weiterführende links|neue(?:ste)? (?:nachrichten|artikel|beiträge)|aktuelle nachrichten)",
+        r"(?:à lire (?:également|aussi)|les plus partagés|nos (?:derniers )?articles)",
+        r"(?:te recomendamos|art[ií]culos relacionados)",
+        r"(?:potrebbe interessarti|articoli correlati|i più letti)",
+        r"(?:meest gelezen|gerelateerde artikelen)",
     ]
 )
 # Share endpoints of the social networks: a link to one of these is a share button.

@@ -97,7 +97,19 @@ def test_card_grid_after_the_body() -> None:
 
 
 @pytest.mark.parametrize(
-    "heading", ["Related stories", "More from Town News", "Mehr zum Thema", "Lire aussi"]
+    "heading",
+    [
+        "Related stories",
+        "More from Town News",
+        "Mehr zum Thema",
+        "Lire aussi",
+        "Up next",
+        "Around the web",
+        "Weiterführende Links",
+        "À lire également",
+        "Te recomendamos",
+        "Articoli correlati",
+    ],
 )
 def test_related_heading_and_its_links(heading: str) -> None:
     block = (
