@@ -199,6 +199,10 @@ def test_combined_line_patterns_agree_with_each_pattern() -> None:
 
 GENERIC_DROPS = [
     "Advertisement",
+    "If you liked this article, please consider sharing it with a friend.",
+    "Did you make one of my recipes? Please take a moment to leave a star rating.",
+    "Would you like to receive notifications about new posts?",
+    "Hat Ihnen dieser Artikel gefallen? Dann teilen Sie ihn.",
     "Read more: Council approves new cycle lanes",
     "Sign up for our daily newsletter",
     "Photo: Jane Smith/Reuters",
@@ -215,6 +219,8 @@ GENERIC_DROPS = [
     "Les også: Slik blir været i helgen",
 ]
 GENERIC_KEEPS = [
+    "Critics who liked the film's first half said the ending let them down badly.",
+    "If you liked the old timetable, the council says little will change for commuters.",
     "The council said it would sign up for the scheme once the budget was agreed.",
     "Editing the genome is hard, scientists say, and the work took years.",
     "Translation matters for trade between the two countries.",
