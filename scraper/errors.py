@@ -8,7 +8,8 @@ can catch one class; the subclasses tell *why*, so a batch can decide what to do
     ├── RuleError             a rule file is invalid (names the file and line)
     ├── NoArticleError        the page holds no article (index page, empty, binary ...)
     ├── ExtractionTimeout     one page took longer than the per-page limit
-    └── FetchError            a URL could not be fetched (names the URL and the reason)
+    ├── FetchError            a URL could not be fetched (names the URL and the reason)
+    └── ConfigError           a crawl configuration is invalid (names the file and key)
 
 Messages say what went wrong and what to do; nothing returns ``None`` for failure.
 """
@@ -82,3 +83,7 @@ class FetchError(ScraperError):
         self.status = status
         self.retryable = retryable
         self.retry_after = retry_after
+
+
+class ConfigError(ScraperError):
+    """A crawl configuration is invalid; the message names the file (or flag) and the key."""

@@ -285,3 +285,68 @@ class JsonlWriter:
     def __exit__(self, *exc_info: Any) -> bool | None:
         context, self._context, self._handle = self._context, None, None
         return context.__exit__(*exc_info)
+
+
+# -- appending, for crawls that add to one file run after run ---------------------------------
+
+
+def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
+    """Append one record to ``path`` as a single write, flushed to disk before returning.
+
+    A crawl appends as it goes (its file grows run after run). A kill mid-write can leave a
+    partial last line, which :func:`repair_jsonl_tail` removes at the next run's start.
+    """
+    line = jsonl_line(record)  # serialised first: a bad record writes nothing
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _file_mode())
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def repair_jsonl_tail(path: str | Path) -> bool:
+    """Cut a partial last line (no newline) left by a killed append; True if one was cut."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    if size == 0:
+        return False
+    with path.open("r+b") as handle:
+        handle.seek(-1, os.SEEK_END)
+        if handle.read(1) == b"\n":
+            return False
+        end = size
+        while end > 0:
+            step = min(65536, end)
+            handle.seek(end - step)
+            chunk = handle.read(step)
+            cut = chunk.rfind(b"\n")
+            if cut >= 0:
+                end = end - step + cut + 1
+                break
+            end -= step
+        handle.truncate(max(end, 0))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return True
+
+
+def file_mentions(path: str | Path, needle: str) -> bool:
+    """Whether the file at ``path`` exists and contains ``needle`` (read in chunks)."""
+    data = needle.encode("utf-8")
+    overlap = len(data) - 1
+    try:
+        with Path(path).open("rb") as handle:
+            tail = b""
+            while chunk := handle.read(1 << 20):
+                if data in tail + chunk:
+                    return True
+                tail = chunk[-overlap:] if overlap else b""
+    except OSError:
+        return False
+    return False
