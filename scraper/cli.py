@@ -63,7 +63,8 @@ def clean_item(item: InputItem, settings: CleanSettings) -> Outcome:
     """Read and clean one input; every failure comes back as a value (exceptions with
     keyword-only arguments, like NoArticleError, do not survive the trip between processes)."""
     try:
-        article = scraper.clean(item.read(), settings.url, rules=settings.rules, timeout=settings.timeout)
+        page = item.read_page()
+        article = scraper.clean(page, settings.url, rules=settings.rules, timeout=settings.timeout)
     except NoArticleError as exc:
         return Outcome(skipped=f"{exc} ({exc.reason})")
     except ScraperError as exc:
@@ -399,3 +400,14 @@ def _report(reporter: Reporter, item: InputItem, outcome: Outcome) -> bool:
     else:
         reporter.ok()
     return False
+
+
+def _register_web_commands() -> None:
+    """``crawl`` and ``fetch`` live in :mod:`scraper.cli_web`; they join the group here."""
+    from .cli_web import crawl_command, fetch_command
+
+    main.add_command(crawl_command)
+    main.add_command(fetch_command)
+
+
+_register_web_commands()

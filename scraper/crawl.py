@@ -173,6 +173,24 @@ def scope_for(config: CrawlConfig) -> Scope:
     )
 
 
+def keep_raw(raw_dir: Path, stem: str, page: Page) -> None:
+    """The page as fetched (gzipped) and how it was fetched, so that ``scraper clean`` can
+    clean it again after a rule change without a refetch (it reads the ``.page.json``)."""
+    base = raw_dir / stem
+    with atomic_open(base.parent / (base.name + ".html.gz"), "wb") as handle:
+        handle.write(gzip.compress(page.body, compresslevel=6, mtime=0))
+    atomic_write_json(
+        base.parent / (base.name + ".page.json"),
+        {
+            "url": page.url,
+            "final_url": page.final_url,
+            "status": page.status,
+            "fetched_at": page.fetched_at,
+            "headers": page.headers,
+        },
+    )
+
+
 def _site(url: str) -> str:
     """The report's key for a URL: its host, with the port when it is not the default."""
     return urlsplit(url).netloc.rpartition("@")[2].lower()
@@ -540,7 +558,7 @@ class _Run:
         self.state.begin_write(record.url, text_hash, now, output=[str(path) for path in paths])
         try:
             if self.config.keep_raw:
-                self._keep_raw(page, stem)
+                keep_raw(self.config.raw_path, stem, page)
             if fmt == "jsonl":
                 append_jsonl(
                     paths[0], jsonl_record(article, relpath=stem, source=record.url, added=utc_now())
@@ -562,22 +580,6 @@ class _Run:
             **validators,
         )
         self._event("written", record.url, output=[str(path) for path in paths])
-
-    def _keep_raw(self, page: Page, stem: str) -> None:
-        """The page as fetched (gzipped) and how it was fetched, for ``scraper clean`` later."""
-        base = self.config.raw_path / stem
-        with atomic_open(base.parent / (base.name + ".html.gz"), "wb") as handle:
-            handle.write(gzip.compress(page.body, compresslevel=6, mtime=0))
-        atomic_write_json(
-            base.parent / (base.name + ".page.json"),
-            {
-                "url": page.url,
-                "final_url": page.final_url,
-                "status": page.status,
-                "fetched_at": page.fetched_at,
-                "headers": page.headers,
-            },
-        )
 
     def _follow_links(self, page: Page, record: UrlRecord) -> None:
         try:

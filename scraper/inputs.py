@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import zlib
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from .article import Page
 from .errors import InputError
 
 STDIN = "-"
@@ -27,6 +29,8 @@ STDIN_STEM = "stdin"
 # Suffixes a folder walk picks up, longest first so ``.html.gz`` wins over ``.gz``.
 PAGE_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm")
 GZIP_MAGIC = b"\x1f\x8b"
+# What a fetch recorded about a saved page (URL, headers), written beside it by crawls.
+SIDECAR_SUFFIX = ".page.json"
 # A page that inflates beyond this is not an article but a gzip bomb (or a whole site dump).
 MAX_PAGE_BYTES = 256 * 1024 * 1024
 
@@ -68,6 +72,22 @@ class InputItem:
             return _gunzip(raw)
         return raw
 
+    def read_page(self) -> Page:
+        """The page with what its fetch recorded, when a ``.page.json`` sidecar is beside it
+        (``scraper crawl`` and ``scraper fetch --raw`` write one): its URL picks the site rule
+        and its ``Content-Type`` charset counts, exactly as when it was first cleaned."""
+        body = self.read()
+        record = _sidecar(self.path) if self.path else None
+        if record is None:
+            return Page(url=None, body=body)
+        headers = record.get("headers")
+        return Page(
+            url=record.get("url") if isinstance(record.get("url"), str) else None,
+            body=body,
+            final_url=record.get("final_url") if isinstance(record.get("final_url"), str) else None,
+            headers={str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {},
+        )
+
 
 def _gunzip(raw: bytes) -> bytes:
     try:
@@ -78,6 +98,17 @@ def _gunzip(raw: bytes) -> bytes:
     if len(data) > MAX_PAGE_BYTES:
         raise InputError(f"inflates to more than {MAX_PAGE_BYTES // 2**20} MiB; not a page")
     return data
+
+
+def _sidecar(path: str) -> dict[str, object] | None:
+    """The fetch record ``<stem>.page.json`` next to a page file, if there is a readable one."""
+    where = Path(path)
+    sidecar = where.with_name(page_stem(where.name) + SIDECAR_SUFFIX)
+    try:
+        record = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def page_stem(name: str) -> str:

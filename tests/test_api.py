@@ -30,14 +30,25 @@ def test_all_is_the_public_surface() -> None:
     assert sorted(scraper.__all__) == sorted(
         [
             "Article",
+            "ConfigError",
+            "CrawlConfig",
+            "CrawlReport",
             "ExtractionTimeout",
+            "FetchError",
+            "FetchSettings",
             "InputError",
+            "LockHeld",
             "NoArticleError",
             "Page",
+            "Politeness",
             "Removal",
             "RuleError",
             "ScraperError",
             "clean",
+            "crawl",
+            "fetch",
+            "load_config",
+            "scrape",
         ]
     )
     for name in scraper.__all__:

@@ -1,0 +1,157 @@
+"""`scraper crawl` and `scraper fetch` through the command line, including kill -9 and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from httpserver import LocalServer
+from newssite import article_path, publish
+
+from scraper.cli import main
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def crawl_args(server: LocalServer, out: Path, *extra: str) -> list[str]:
+    return [
+        "crawl",
+        "--feed",
+        server.url("/feed.xml"),
+        "--out",
+        str(out),
+        "--allow-private-networks",
+        "--delay",
+        "0",
+        "-j",
+        "0",
+        *extra,
+    ]
+
+
+def test_crawl_with_flags_only_then_again_with_nothing_new(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        publish(server, 3)
+        out = tmp_path / "out"
+        first = run(*crawl_args(server, out, "--format", "md"))
+        assert first.exit_code == 0, first.output
+        assert "crawl: 3 new" in first.stderr
+        assert len(list(out.rglob("*.md"))) == 3
+        second = run(*crawl_args(server, out, "--format", "md", "--log-json"))
+        assert second.exit_code == 0
+        events = [json.loads(line) for line in second.stderr.splitlines()]
+        assert events[-1]["event"] == "report" and events[-1]["totals"]["new"] == 0
+        assert any(e["event"] == "seed-unchanged" for e in events)
+
+
+def test_crawl_from_a_config_file_with_relative_paths(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        publish(server, 2)
+        conf = tmp_path / "sites.toml"
+        conf.write_text(
+            f'feeds = ["{server.url("/feed.xml")}"]\nout = "articles"\nformat = "json"\n'
+            "[politeness]\ndelay = 0\n[fetch]\nallow_private_networks = true\n",
+            encoding="utf-8",
+        )
+        result = run("crawl", str(conf), "-j", "0")
+        assert result.exit_code == 0, result.stderr
+        assert len(list((tmp_path / "articles" / "127.0.0.1").glob("*.json"))) == 2  # one file each
+        report = json.loads((tmp_path / "articles" / "crawl-report.json").read_text())
+        assert report["totals"]["new"] == 2
+
+
+def test_crawl_exit_statuses_for_bad_config_and_failures(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('feedz = ["https://example.com/rss"]\n', encoding="utf-8")
+    result = run("crawl", str(bad))
+    assert result.exit_code == 2 and "unknown key 'feedz'" in result.stderr
+    assert run("crawl", "--out", str(tmp_path)).exit_code == 2  # nothing to crawl
+    with LocalServer() as server:
+        publish(server, 2)
+        server.add(article_path(1), status=500)
+        result = run(*crawl_args(server, tmp_path / "out"))
+        assert result.exit_code == 1 and "error:" in result.stderr
+
+
+def test_raw_pages_re_clean_with_scraper_clean(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        publish(server, 2)
+        out = tmp_path / "out"
+        assert run(*crawl_args(server, out)).exit_code == 0
+        again = tmp_path / "again"
+        result = run("clean", str(out / "raw"), "-o", str(again), "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        records = [json.loads(p.read_text()) for p in again.rglob("*.json")]
+        assert sorted(r["url"] for r in records) == sorted(server.url(article_path(i)) for i in range(2))
+
+
+def test_fetch_command_prints_one_and_writes_many(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        publish(server, 2)
+        one = run("fetch", server.url(article_path(0)), "--allow-private-networks")
+        assert one.exit_code == 0 and "residents" in one.stdout
+        result = run(
+            "fetch",
+            server.url(article_path(0)),
+            server.url(article_path(1)),
+            server.url("/missing"),
+            "-o",
+            str(tmp_path / "f"),
+            "--allow-private-networks",
+        )
+        assert result.exit_code == 1 and "404" in result.stderr
+        assert len(list((tmp_path / "f").rglob("*.txt"))) == 2
+    refused = run("fetch", "http://127.0.0.1:9/x")
+    assert refused.exit_code == 1 and "private" in refused.stderr
+
+
+def _count_outputs(out: Path, fmt: str) -> int:
+    if fmt == "jsonl":
+        path = out / "articles.jsonl"
+        return len(path.read_bytes().splitlines()) if path.exists() else 0
+    return len(list(out.rglob("*.txt")))
+
+
+@pytest.mark.parametrize("fmt", ["txt", "jsonl"])
+def test_a_crawl_killed_mid_run_resumes_with_nothing_lost_or_written_twice(tmp_path: Path, fmt: str) -> None:
+    total = 24
+    with LocalServer() as server:
+        publish(server, total, delay=0.05)
+        out = tmp_path / "out"
+        args = [
+            sys.executable,
+            "-m",
+            "scraper",
+            *crawl_args(server, out, "--format", fmt, "--concurrency", "1"),
+        ]
+        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while _count_outputs(out, fmt) < 5 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert child.poll() is None, "the crawl ended before it could be killed"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        child.stderr.close()  # type: ignore[union-attr]
+        written_before = _count_outputs(out, fmt)
+        assert 5 <= written_before < total
+
+        resumed = run(*crawl_args(server, out, "--format", fmt))
+        assert resumed.exit_code == 0, resumed.stderr
+        if fmt == "jsonl":
+            lines = (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+            sources = [json.loads(line)["source"] for line in lines]
+            assert len(sources) == total and len(set(sources)) == total
+        else:
+            assert _count_outputs(out, fmt) == total
+        # every article was fetched at most twice: once before the kill (maybe), once after
+        assert all(server.count(article_path(i)) <= 2 for i in range(total))
+        assert run(*crawl_args(server, out, "--format", fmt)).stderr.startswith("crawl: 0 new")
