@@ -155,3 +155,16 @@ def test_a_crawl_killed_mid_run_resumes_with_nothing_lost_or_written_twice(tmp_p
         # every article was fetched at most twice: once before the kill (maybe), once after
         assert all(server.count(article_path(i)) <= 2 for i in range(total))
         assert run(*crawl_args(server, out, "--format", fmt)).stderr.startswith("crawl: 0 new")
+
+
+def test_an_overlapping_crawl_exits_with_status_3(tmp_path: Path) -> None:
+    from scraper.lock import RunLock
+
+    with LocalServer() as server:
+        publish(server, 1)
+        out = tmp_path / "out"
+        out.mkdir()
+        with RunLock(out / ".scraper-state.sqlite.lock"):
+            result = run(*crawl_args(server, out))
+        assert result.exit_code == 3 and "lock" in result.stderr
+        assert server.count("/feed.xml") == 0

@@ -229,3 +229,26 @@ def test_config_file_layers_under_flags_and_rejects_unknown_keys(tmp_path: Path)
 def test_public_api_exports() -> None:
     assert scraper.crawl is crawl
     assert scraper.CrawlConfig is CrawlConfig
+
+
+def test_fetch_and_scrape_from_the_library(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        publish(server, 1, robots="User-agent: *\nDisallow: /private/\n")
+        page = scraper.fetch(server.url(article_path(0)), settings=FAST_FETCH)
+        assert page.status == 200 and page.final_url == server.url(article_path(0))
+        article = scraper.scrape(server.url(article_path(0)), settings=FAST_FETCH)
+        assert article.title == "Story number 0" and "residents" in article.text
+        server.add("/private/x.html", respond(article_body(server, 0)))
+        with pytest.raises(scraper.FetchError) as refused:
+            scraper.fetch(server.url("/private/x.html"), settings=FAST_FETCH)
+        assert refused.value.reason == "robots" and server.count("/private/x.html") == 0
+        assert scraper.fetch(server.url("/private/x.html"), settings=FAST_FETCH, obey_robots=False).status == 200
+
+
+def test_robots_crawl_delay_spaces_requests_to_that_host(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        publish(server, 3, robots="User-agent: *\nCrawl-delay: 0.3\n")
+        report = crawl(config(tmp_path, feeds=(server.url("/feed.xml"),)))
+        assert report.totals.new == 3
+        # four requests after robots.txt (the feed, three articles), each start 0.3 s after the last
+        assert report.seconds >= 0.9
