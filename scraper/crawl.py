@@ -21,6 +21,7 @@ import gzip
 import hashlib
 import json
 import multiprocessing
+import os
 import re
 import time
 import unicodedata
@@ -215,6 +216,14 @@ class _Cleaned:
     article: Article | None = None
     skipped: str | None = None
     error: str | None = None
+    retryable: bool = False
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on macOS / Windows
+        return os.cpu_count() or 1
 
 
 def _clean_page(page: Page, rules: tuple[str, ...], timeout: float) -> _Cleaned:
@@ -238,7 +247,7 @@ class _Cleaner:
 
     def __init__(self, config: CrawlConfig) -> None:
         self.config = config
-        self.jobs = config.jobs if config.jobs is not None else (multiprocessing.cpu_count() or 1)
+        self.jobs = config.jobs if config.jobs is not None else _cores()
         self._pool: ProcessPoolExecutor | None = None
 
     async def clean(self, page: Page) -> _Cleaned:
@@ -255,7 +264,10 @@ class _Cleaner:
             return await loop.run_in_executor(self._pool, _clean_page, *args)
         except BrokenProcessPool:
             self.close()
-            return _Cleaned(error="the worker process died while cleaning this page (crash or out of memory)")
+            return _Cleaned(
+                error="the worker process died while cleaning this page (crash or out of memory)",
+                retryable=True,
+            )
 
     def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -283,6 +295,7 @@ class _Run:
         self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.jsonl_path = config.out / JSONL_NAME
         self.web: WebSession | None = None
+        self.last_discovered: list[str] = []
 
     # -- the run -----------------------------------------------------------------------------------
 
@@ -417,6 +430,7 @@ class _Run:
                 )
         added = self.state.add(items, time.time())
         self.report.discovered += added
+        self.last_discovered = [item.url for item in items]
         return added
 
     def _seed_failed(self, url: str, exc: FetchError) -> None:
@@ -527,7 +541,7 @@ class _Run:
             self._event("not-article", record.url, why=cleaned.skipped)
             return
         error = f"{record.url}: {cleaned.error}"
-        self._failure(record, error, retryable=False, retry_after=None, validators=validators)
+        self._failure(record, error, retryable=cleaned.retryable, retry_after=None, validators=validators)
 
     def _accept(self, record: UrlRecord, page: Page, article: Article, validators: dict[str, Any]) -> None:
         """Write a cleaned article unless another URL already holds the same one."""
@@ -588,7 +602,9 @@ class _Run:
             return
         links = extract_links(html, page.final_url or record.url)
         if self._discover(links, source=record.source, depth=record.depth + 1):
-            self._enqueue(self.state.due(time.time(), kind="article"))
+            now = time.time()
+            fresh = (self.state.get(url) for url in self.last_discovered if url not in self.queued)
+            self._enqueue([r for r in fresh if r and r.status == "new" and (r.next_fetch_at or now) <= now])
 
     # -- outcomes ----------------------------------------------------------------------------------
 

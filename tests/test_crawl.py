@@ -242,7 +242,9 @@ def test_fetch_and_scrape_from_the_library(tmp_path: Path) -> None:
         with pytest.raises(scraper.FetchError) as refused:
             scraper.fetch(server.url("/private/x.html"), settings=FAST_FETCH)
         assert refused.value.reason == "robots" and server.count("/private/x.html") == 0
-        assert scraper.fetch(server.url("/private/x.html"), settings=FAST_FETCH, obey_robots=False).status == 200
+        assert (
+            scraper.fetch(server.url("/private/x.html"), settings=FAST_FETCH, obey_robots=False).status == 200
+        )
 
 
 def test_robots_crawl_delay_spaces_requests_to_that_host(tmp_path: Path) -> None:
@@ -252,3 +254,10 @@ def test_robots_crawl_delay_spaces_requests_to_that_host(tmp_path: Path) -> None
         assert report.totals.new == 3
         # four requests after robots.txt (the feed, three articles), each start 0.3 s after the last
         assert report.seconds >= 0.9
+
+
+def test_cleaning_in_worker_processes(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        publish(server, 3)
+        report = crawl(config(tmp_path, feeds=(server.url("/feed.xml"),), jobs=2))
+        assert report.totals.new == 3 and len(written_files(tmp_path / "out")) == 3
