@@ -34,7 +34,9 @@ from .write import FORMATS, JSONL_NAME, JsonlWriter, jsonl_record, render, utc_n
 EXIT_CONFIG = 2
 EXIT_LOCKED = 3
 # Events that mean one article URL is settled, for the progress bar.
-_SETTLED = frozenset({"written", "unchanged", "duplicate", "not-article", "failed", "gone", "skipped-robots"})
+_SETTLED = frozenset(
+    {"written", "unchanged", "duplicate", "not-article", "failed", "gave-up", "gone", "skipped-robots"}
+)
 
 
 class _Exit(click.ClickException):
@@ -58,7 +60,7 @@ class _Progress:
             click.echo(json.dumps(event, ensure_ascii=False), err=True)
             return
         kind = event["event"]
-        if kind in ("failed", "seed-failed"):
+        if kind in ("failed", "gave-up", "seed-failed"):
             self._say(f"error: {event.get('error')}")
         if kind == "seed" and event.get("new"):
             self.bar.total = (self.bar.total or 0) + event["new"]

@@ -486,7 +486,6 @@ class _Run:
     async def _visit(self, record: UrlRecord) -> None:
         web = self.web
         assert web is not None, "articles are visited inside execute()"
-        counts = self.report.host(_site(record.url))
         conditional = record.status in ("written", "unchanged")
         try:
             page = await web.fetch(
@@ -497,19 +496,11 @@ class _Run:
         except FetchError as exc:
             self._fetch_failed(record, exc)
             return
-        counts.fetched += 1
+        self.report.host(_site(record.url)).fetched += 1
         now = time.time()
         content_hash = hashlib.sha256(page.body).hexdigest()
         if page.status == 304 or (conditional and content_hash == record.content_hash):
-            counts.unchanged += 1
-            self.state.record_fetch(
-                record.url,
-                status="unchanged",
-                now=now,
-                next_fetch_at=self._revisit(now),
-                http_status=page.status,
-            )
-            self._event("unchanged", record.url)
+            self._settle(record, "unchanged", "unchanged", self._revisit(now), {}, http_status=page.status)
             return
         cleaned = await self.cleaner.clean(page)
         if record.depth < self.config.max_depth and record.source.startswith("start:"):
@@ -520,80 +511,47 @@ class _Run:
             "last_modified": page.headers.get("last-modified"),
             "content_hash": content_hash,
         }
-        if cleaned.article is None:
-            self._not_written(record, cleaned, validators)
-            return
-        self._accept(record, page, cleaned.article, validators)
-
-    def _not_written(self, record: UrlRecord, cleaned: _Cleaned, validators: dict[str, Any]) -> None:
-        now = time.time()
-        counts = self.report.host(_site(record.url))
-        if cleaned.skipped is not None:
-            counts.not_article += 1
-            self.state.record_fetch(
-                record.url,
-                status="not-article",
-                now=now,
-                next_fetch_at=None,
-                error=cleaned.skipped,
-                **validators,
-            )
-            self._event("not-article", record.url, why=cleaned.skipped)
-            return
-        error = f"{record.url}: {cleaned.error}"
-        self._failure(record, error, retryable=cleaned.retryable, retry_after=None, validators=validators)
+        if cleaned.article is not None:
+            self._accept(record, page, cleaned.article, validators)
+        elif cleaned.skipped is not None:
+            why = cleaned.skipped
+            self._settle(record, "not-article", "not_article", None, {"why": why}, error=why, **validators)
+        else:
+            error = f"{record.url}: {cleaned.error}"
+            self._failure(record, error, cleaned.retryable, None, validators)
 
     def _accept(self, record: UrlRecord, page: Page, article: Article, validators: dict[str, Any]) -> None:
         """Write a cleaned article unless another URL already holds the same one."""
         now = time.time()
-        counts = self.report.host(_site(record.url))
         text_hash = article.text_sha256
         canonical = normalize_url(article.canonical_url) if article.canonical_url else None
         owner = (canonical and self.state.owner_of_canonical(canonical, excluding=record.url)) or (
             self.state.owner_of_text(text_hash, excluding=record.url)
         )
+        found = {"text_hash": text_hash, "canonical_url": canonical, **validators}
         if owner:
-            counts.duplicate += 1
-            self.state.record_fetch(
-                record.url,
-                status="duplicate",
-                now=now,
-                next_fetch_at=None,
-                text_hash=text_hash,
-                canonical_url=canonical,
-                error=f"same article as {owner}",
-                **validators,
-            )
-            self._event("duplicate", record.url, of=owner)
+            error = f"same article as {owner}"
+            self._settle(record, "duplicate", "duplicate", None, {"of": owner}, error=error, **found)
             return
         stem = url_stem(record.url)
         fmt = self.config.format
         paths = [self.jsonl_path] if fmt == "jsonl" else output_paths(self.config.out, stem, fmt)
-        self.state.begin_write(record.url, text_hash, now, output=[str(path) for path in paths])
+        written = [str(path) for path in paths]
+        self.state.begin_write(record.url, text_hash, now, output=written)
         try:
             if self.config.keep_raw:
                 keep_raw(self.config.raw_path, stem, page)
             if fmt == "jsonl":
-                append_jsonl(
-                    paths[0], jsonl_record(article, relpath=stem, source=record.url, added=utc_now())
-                )
+                record_json = jsonl_record(article, relpath=stem, source=record.url, added=utc_now())
+                append_jsonl(paths[0], record_json)
             else:
                 write_article(article, self.config.out, stem, fmt, source=record.url)
         except (OSError, UnicodeError, ValueError) as exc:
             self._failure(record, f"{record.url}: cannot write its output: {exc}", False, None, validators)
             return
-        counts.new += 1
-        self.state.record_fetch(
-            record.url,
-            status="written",
-            now=time.time(),
-            next_fetch_at=self._revisit(now),
-            text_hash=text_hash,
-            canonical_url=canonical,
-            output=[str(path) for path in paths],
-            **validators,
+        self._settle(
+            record, "written", "new", self._revisit(now), {"output": written}, output=written, **found
         )
-        self._event("written", record.url, output=[str(path) for path in paths])
 
     def _follow_links(self, page: Page, record: UrlRecord) -> None:
         try:
@@ -608,36 +566,40 @@ class _Run:
 
     # -- outcomes ----------------------------------------------------------------------------------
 
+    def _settle(
+        self,
+        record: UrlRecord,
+        status: str,
+        counter: str,
+        next_fetch_at: float | None,
+        details: dict[str, Any],
+        **fields: Any,
+    ) -> None:
+        """Record one URL's outcome in the state, count it for its host, and tell the caller."""
+        counts = self.report.host(_site(record.url))
+        setattr(counts, counter, getattr(counts, counter) + 1)
+        self.state.record_fetch(
+            record.url, status=status, now=time.time(), next_fetch_at=next_fetch_at, **fields
+        )
+        self._event(status, record.url, **details)
+
     def _revisit(self, now: float) -> float | None:
         hours = self.config.revisit_hours
         return now + hours * 3600 if hours else None
 
     def _fetch_failed(self, record: UrlRecord, exc: FetchError) -> None:
-        now = time.time()
-        counts = self.report.host(_site(record.url))
+        error = str(exc)
         if exc.reason in ("robots", "robots-unavailable"):
-            counts.skipped_robots += 1
             wait = ROBOTS_RECHECK if exc.reason == "robots" else (exc.retry_after or 600.0)
-            self.state.record_fetch(
-                record.url, status="skipped-robots", now=now, next_fetch_at=now + wait, error=str(exc)
-            )
-            self._event("skipped-robots", record.url, reason=exc.reason)
-            return
-        if exc.status in (404, 410):
-            counts.gone += 1
-            self.state.record_fetch(
-                record.url, status="gone", now=now, next_fetch_at=None, http_status=exc.status, error=str(exc)
-            )
-            self._event("gone", record.url, status=exc.status)
-            return
-        if exc.reason == "not-html":
-            counts.not_article += 1
-            self.state.record_fetch(
-                record.url, status="not-article", now=now, next_fetch_at=None, error=str(exc)
-            )
-            self._event("not-article", record.url, why=str(exc))
-            return
-        self._failure(record, str(exc), exc.retryable, exc.retry_after, {"http_status": exc.status})
+            details = {"reason": exc.reason}
+            self._settle(record, "skipped-robots", "skipped_robots", time.time() + wait, details, error=error)
+        elif exc.status in (404, 410):
+            details = {"status": exc.status}
+            self._settle(record, "gone", "gone", None, details, http_status=exc.status, error=error)
+        elif exc.reason == "not-html":
+            self._settle(record, "not-article", "not_article", None, {"why": error}, error=error)
+        else:
+            self._failure(record, error, exc.retryable, exc.retry_after, {"http_status": exc.status})
 
     def _failure(
         self,
@@ -648,19 +610,15 @@ class _Run:
         validators: dict[str, Any],
     ) -> None:
         """A failed URL is retried in later runs, waiting longer each time, then given up."""
-        now = time.time()
-        self.report.host(_site(record.url)).failed += 1
         self.report.errors.append(error)
         attempts = record.attempts + 1
         if retryable and attempts < self.config.max_attempts:
             wait = min(MAX_RETRY_WAIT, self.config.retry_minutes * 60 * 2 ** (attempts - 1))
-            status, next_fetch_at = "failed", now + max(wait, retry_after or 0.0)
+            status, next_fetch_at = "failed", time.time() + max(wait, retry_after or 0.0)
         else:
             status, next_fetch_at = "gave-up", None
-        self.state.record_fetch(
-            record.url, status=status, now=now, next_fetch_at=next_fetch_at, error=error, **validators
-        )
-        self._event("failed", record.url, error=error, gave_up=status == "gave-up")
+        details = {"error": error, "gave_up": status == "gave-up"}
+        self._settle(record, status, "failed", next_fetch_at, details, error=error, **validators)
 
 
 def report_json(report: CrawlReport) -> str:
