@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import os
 import re
+import threading
 import time
 import unicodedata
 from collections import Counter, deque
@@ -62,6 +63,8 @@ from .write import (
 MAX_SITEMAP_NESTING = 3
 # Requests in flight across all hosts (sockets, memory); per-host limits come first.
 MAX_IN_FLIGHT = 64
+# Fetched pages waiting for a cleaning worker; beyond it, fetching pauses (bounded memory).
+MAX_AWAITING_CLEANING = 64
 # A failed URL waits retry_minutes, then twice that, and so on, never more than a day.
 MAX_RETRY_WAIT = 86400.0
 # A page robots.txt refuses is asked about again after a day (robots.txt may change).
@@ -296,6 +299,8 @@ class _Run:
         self.jsonl_path = config.out / JSONL_NAME
         self.web: WebSession | None = None
         self.last_discovered: list[str] = []
+        self.processing = asyncio.Semaphore(MAX_AWAITING_CLEANING)
+        self.jsonl_lock = threading.Lock()
 
     # -- the run -----------------------------------------------------------------------------------
 
@@ -461,12 +466,19 @@ class _Run:
                 task.add_done_callback(self.tasks.discard)
 
     async def _host_worker(self, origin: str) -> None:
+        """Fetch one host's queue. Cleaning and writing run as their own tasks, so the host's
+        next request is not held up by them (only by its politeness limits)."""
         queue = self.queues[origin]
         try:
             while queue and self._may_continue():
                 record = queue.popleft()
                 async with self.in_flight:
-                    await self._visit(record)
+                    fetched = await self._fetch(record)
+                if fetched is not None:
+                    await self.processing.acquire()  # bounds pages held in memory awaiting cleaning
+                    task = asyncio.create_task(self._process(record, *fetched))
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
         finally:
             self.workers[origin] -= 1
 
@@ -483,9 +495,11 @@ class _Run:
 
     # -- one article -------------------------------------------------------------------------------
 
-    async def _visit(self, record: UrlRecord) -> None:
+    async def _fetch(self, record: UrlRecord) -> tuple[Page, str] | None:
+        """Fetch one article; settle it here if it failed or did not change, else return the
+        page and its content hash for :meth:`_process`."""
         web = self.web
-        assert web is not None, "articles are visited inside execute()"
+        assert web is not None, "articles are fetched inside execute()"
         conditional = record.status in ("written", "unchanged")
         try:
             page = await web.fetch(
@@ -495,33 +509,49 @@ class _Run:
             )
         except FetchError as exc:
             self._fetch_failed(record, exc)
-            return
+            return None
         self.report.host(_site(record.url)).fetched += 1
         now = time.time()
         content_hash = hashlib.sha256(page.body).hexdigest()
         if page.status == 304 or (conditional and content_hash == record.content_hash):
             self._settle(record, "unchanged", "unchanged", self._revisit(now), {}, http_status=page.status)
-            return
-        cleaned = await self.cleaner.clean(page)
-        if record.depth < self.config.max_depth and record.source.startswith("start:"):
-            self._follow_links(page, record)
-        validators = {
-            "http_status": page.status,
-            "etag": page.headers.get("etag"),
-            "last_modified": page.headers.get("last-modified"),
-            "content_hash": content_hash,
-        }
-        if cleaned.article is not None:
-            self._accept(record, page, cleaned.article, validators)
-        elif cleaned.skipped is not None:
-            why = cleaned.skipped
-            self._settle(record, "not-article", "not_article", None, {"why": why}, error=why, **validators)
-        else:
-            error = f"{record.url}: {cleaned.error}"
-            self._failure(record, error, cleaned.retryable, None, validators)
+            return None
+        return page, content_hash
 
-    def _accept(self, record: UrlRecord, page: Page, article: Article, validators: dict[str, Any]) -> None:
-        """Write a cleaned article unless another URL already holds the same one."""
+    async def _process(self, record: UrlRecord, page: Page, content_hash: str) -> None:
+        """Clean a fetched page, follow its links if it is a start page's, and settle it."""
+        try:
+            cleaned = await self.cleaner.clean(page)
+            if record.depth < self.config.max_depth and record.source.startswith("start:"):
+                self._follow_links(page, record)
+            validators = {
+                "http_status": page.status,
+                "etag": page.headers.get("etag"),
+                "last_modified": page.headers.get("last-modified"),
+                "content_hash": content_hash,
+            }
+            if cleaned.article is not None:
+                await self._accept(record, page, cleaned.article, validators)
+            elif cleaned.skipped is not None:
+                why = cleaned.skipped
+                self._settle(
+                    record, "not-article", "not_article", None, {"why": why}, error=why, **validators
+                )
+            else:
+                error = f"{record.url}: {cleaned.error}"
+                self._failure(record, error, cleaned.retryable, None, validators)
+        finally:
+            self.processing.release()
+
+    async def _accept(
+        self, record: UrlRecord, page: Page, article: Article, validators: dict[str, Any]
+    ) -> None:
+        """Write a cleaned article unless another URL already holds the same one.
+
+        The duplicate check and :meth:`CrawlState.begin_write` run with no ``await`` between
+        them, so two tasks cannot both claim one article; the files are written in a thread
+        (fsyncs must not stall the event loop), then the outcome is recorded.
+        """
         now = time.time()
         text_hash = article.text_sha256
         canonical = normalize_url(article.canonical_url) if article.canonical_url else None
@@ -537,21 +567,27 @@ class _Run:
         fmt = self.config.format
         paths = [self.jsonl_path] if fmt == "jsonl" else output_paths(self.config.out, stem, fmt)
         written = [str(path) for path in paths]
-        self.state.begin_write(record.url, text_hash, now, output=written)
+        self.state.begin_write(record.url, text_hash, now, output=written, canonical_url=canonical)
         try:
-            if self.config.keep_raw:
-                keep_raw(self.config.raw_path, stem, page)
-            if fmt == "jsonl":
-                record_json = jsonl_record(article, relpath=stem, source=record.url, added=utc_now())
-                append_jsonl(paths[0], record_json)
-            else:
-                write_article(article, self.config.out, stem, fmt, source=record.url)
+            await asyncio.to_thread(self._write, record.url, page, article, stem)
         except (OSError, UnicodeError, ValueError) as exc:
             self._failure(record, f"{record.url}: cannot write its output: {exc}", False, None, validators)
             return
         self._settle(
             record, "written", "new", self._revisit(now), {"output": written}, output=written, **found
         )
+
+    def _write(self, url: str, page: Page, article: Article, stem: str) -> None:
+        """The raw page, then the article (each file atomically); runs in a worker thread."""
+        if self.config.keep_raw:
+            keep_raw(self.config.raw_path, stem, page)
+        if self.config.format == "jsonl":
+            with self.jsonl_lock:  # one appender at a time: lines must not interleave
+                append_jsonl(
+                    self.jsonl_path, jsonl_record(article, relpath=stem, source=url, added=utc_now())
+                )
+        else:
+            write_article(article, self.config.out, stem, self.config.format, source=url)
 
     def _follow_links(self, page: Page, record: UrlRecord) -> None:
         try:

@@ -53,8 +53,9 @@ STATUSES = (
 FAILURE_STATUSES = frozenset({"failed", "gave-up"})
 # Outcomes that end a URL's life: never due, whatever its next_fetch_at says.
 FINAL_STATUSES = ("gave-up", "gone", "duplicate")
-# Outcomes whose text and canonical URL are on disk, so another URL repeating them is a duplicate.
-OWNER_STATUSES = ("written", "unchanged")
+# Outcomes whose text and canonical URL are on disk (or being written: a write in flight claims
+# its text, so a second URL with the same article cannot be written alongside it).
+OWNER_STATUSES = ("written", "unchanged", "writing")
 # Statuses record_fetch may not set: a row is born ``new``; ``writing`` comes from begin_write.
 _NOT_OUTCOMES = frozenset({"new", "writing"})
 
@@ -425,7 +426,15 @@ class CrawlState:
 
     # -- crash safety of appended output -------------------------------------------------------
 
-    def begin_write(self, url: str, text_hash: str, now: float, *, output: list[str] | None = None) -> None:
+    def begin_write(
+        self,
+        url: str,
+        text_hash: str,
+        now: float,
+        *,
+        output: list[str] | None = None,
+        canonical_url: str | None = None,
+    ) -> None:
         """Mark that ``url``'s article (``text_hash``) is about to be written to ``output``.
 
         Call it before appending to a shared file (``articles.jsonl``), then :meth:`record_fetch`
@@ -436,9 +445,9 @@ class CrawlState:
         with self._transaction():
             changed = self._db.execute(
                 """UPDATE urls SET status = 'writing', text_hash = ?, output = COALESCE(?, output),
-                       updated_at = ?
+                       canonical_url = COALESCE(?, canonical_url), updated_at = ?
                    WHERE url = ?""",
-                (text_hash, json.dumps(output) if output is not None else None, now, url),
+                (text_hash, json.dumps(output) if output is not None else None, canonical_url, now, url),
             ).rowcount
             if not changed:
                 raise ValueError(f"{url}: not in the crawl state {self.path}; add() it before writing it")

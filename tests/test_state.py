@@ -281,7 +281,7 @@ def test_begin_write_leaves_a_pending_write_until_the_outcome_is_recorded(tmp_pa
         assert [(r.url, r.status, r.text_hash, r.output) for r in pending] == [
             (A, "writing", "t1", ("out/articles.jsonl",))
         ]
-        assert state.owner_of_text("t1") is None
+        assert state.owner_of_text("t1") == A  # a write in flight claims its text
         state.record_fetch(A, status="written", now=T0 + 2, next_fetch_at=None)
         assert state.pending_writes() == []
         assert (state.get(A).text_hash, state.get(A).output) == ("t1", ("out/articles.jsonl",))
