@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import make_article_html
 from httpserver import LocalServer, rate_limited, respond, status_sequence
 from newssite import HTML, SITEMAP_TYPE, article_body, article_path, conditional, publish, rss
 
@@ -261,3 +262,16 @@ def test_cleaning_in_worker_processes(tmp_path: Path) -> None:
         publish(server, 3)
         report = crawl(config(tmp_path, feeds=(server.url("/feed.xml"),), jobs=2))
         assert report.totals.new == 3 and len(written_files(tmp_path / "out")) == 3
+
+
+def test_wrong_and_missing_charsets_decode_correctly(tmp_path: Path) -> None:
+    from httpserver import no_charset, wrong_charset
+
+    text = make_article_html("café", "Straße café", words=120).replace("residents", "Bürger und Gäste")
+    with LocalServer() as server:
+        publish(server, 0)
+        server.add("/wrong.html", wrong_charset(text, actual="utf-8", declared="iso-8859-1"))
+        server.add("/legacy.html", no_charset(text.replace('<meta charset="utf-8">', ""), encoding="cp1252"))
+        for path in ("/wrong.html", "/legacy.html"):
+            article = scraper.scrape(server.url(path), settings=FAST_FETCH)
+            assert "Bürger und Gäste" in article.text and article.title == "Straße café", path
