@@ -183,3 +183,17 @@ def test_articles_appended_below_by_infinite_scroll_are_removed_even_when_larger
     article = clean(html)
     assert article.text.split("\n\n") == PARAGRAPHS
     assert "detector:next-article" in {r.by for r in article.removed}
+
+
+@pytest.mark.parametrize(
+    "promo",
+    [
+        "<p class='css-p1'>Follow us on WhatsApp for the latest local news.</p>",
+        "<p class='css-p1'>To sign up for our weekly briefing and support local reporting, click "
+        "<a href='/subscribe'>here</a>.</p>",
+        "<p class='css-p1'><em>Got a story? Get in touch with our news team by emailing "
+        "news@town.example.</em></p>",
+    ],
+)
+def test_promo_paragraphs_inside_the_article(promo: str) -> None:
+    assert_clean(clean(page(promo)), ["WhatsApp", "weekly briefing", "news team"], "detector:promo-paragraph")
