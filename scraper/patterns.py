@@ -89,7 +89,8 @@ CTA_TEXT = _within(
 # subscribe, follow, donate, write in, install the app. A short paragraph that opens with one of
 # these, or is wholly emphasised and contains one, is a promo.
 PROMO_OPENING = _phrases(
-    r"^\W*(?:to (?:sign up|subscribe)|sign up|subscribe|follow|join|get (?:our|the|breaking|the latest)|download|install|"
+    r"^\W*(?:to (?:sign up|subscribe)|sign up|subscribe|follow|join|"
+    r"get (?:our|the|breaking|the latest)|download|install|"
     r"don(?:'|’)t miss|never miss|click|tap|support|donate|become a (?:member|subscriber|supporter)|"
     r"(?:want|like) (?:more|to)|(?:enjoy|enjoyed|liked) (?:this|reading)|got a (?:story|tip)|"
     r"have (?:a|you got a) (?:story|tip)|get in touch|email us|send us|"
