@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 
 import click
 from tqdm import tqdm
@@ -24,6 +24,7 @@ import scraper
 from .article import Article
 from .errors import InputError, NoArticleError, RuleError, ScraperError
 from .inputs import InputItem, expand_inputs
+from .learn import BlockMemory, LearnedBlocks, learn_page
 from .rules import load_rules
 from .write import FORMATS, JSONL_NAME, JsonlWriter, jsonl_record, render, utc_now, write_article
 
@@ -48,6 +49,7 @@ class CleanSettings:
     url: str | None = None
     rules: list[str] | None = None
     timeout: float | None = None
+    site_blocks: dict[str, LearnedBlocks] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,10 @@ def clean_item(item: InputItem, settings: CleanSettings) -> Outcome:
     keyword-only arguments, like NoArticleError, do not survive the trip between processes)."""
     try:
         page = item.read_page()
-        article = scraper.clean(page, settings.url, rules=settings.rules, timeout=settings.timeout)
+        learned = settings.site_blocks.get(item.site) if item.site else None
+        article = scraper.clean(
+            page, settings.url, rules=settings.rules, timeout=settings.timeout, site_blocks=learned
+        )
     except NoArticleError as exc:
         return Outcome(skipped=f"{exc} ({exc.reason})")
     except ScraperError as exc:
@@ -72,6 +77,35 @@ def clean_item(item: InputItem, settings: CleanSettings) -> Outcome:
     except Exception as exc:  # an engine bug must not end a batch of ten thousand pages
         return Outcome(error=f"unexpected {type(exc).__name__}: {exc} (a bug: please report it)")
     return Outcome(article=article)
+
+
+def _learn_item(item: InputItem) -> tuple[str, set[str]]:
+    """The site of one input and the keys of its text blocks (empty if it cannot be read)."""
+    folder = PurePosixPath(item.relpath).parent
+    fallback = f"folder:{item.label if item.relpath == item.stem else folder}"
+    try:
+        return learn_page(item.read_page(), fallback)
+    except ScraperError:
+        return fallback, set()
+
+
+def learn_sites(items: Sequence[InputItem], jobs: int) -> tuple[list[InputItem], dict[str, LearnedBlocks]]:
+    """Read every page once to learn the blocks that repeat across pages of one site.
+
+    Returns the items tagged with their site, and what was learned per site, so every page of
+    the folder is cleaned with what the whole folder taught (pages read first included).
+    """
+    if jobs > 1 and len(items) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            found = list(pool.map(_learn_item, items, chunksize=_chunk_size(len(items), jobs)))
+    else:
+        found = [_learn_item(item) for item in items]
+    memory = BlockMemory()
+    for site, keys in found:
+        memory.add_page(site, keys)
+    learned = {site: blocks for site in memory.sites if (blocks := memory.learned(site)) is not None}
+    tagged = [replace(item, site=site) for item, (site, _) in zip(items, found, strict=True)]
+    return tagged, learned
 
 
 def _run_serial(items: Sequence[InputItem], settings: CleanSettings) -> Iterator[Outcome]:
@@ -245,6 +279,11 @@ def _default_jobs() -> int:
     show_default=True,
     help="Give up on a page after this many seconds (it fails; the batch goes on).",
 )
+@click.option(
+    "--no-learn",
+    is_flag=True,
+    help="Do not remove blocks that repeat across pages of one site (learned from the inputs).",
+)
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
 @click.option(
     "-q", "--quiet", is_flag=True, help="No summary line and no 'skipped' lines (errors still show)."
@@ -257,6 +296,7 @@ def clean(
     rules_dirs: tuple[str, ...],
     jobs: int | None,
     timeout: float,
+    no_learn: bool,
     fail_fast: bool,
     quiet: bool,
 ) -> None:
@@ -297,9 +337,17 @@ def clean(
     for folder in expansion.empty_folders:
         click.echo(f"warning: {folder}: no .html, .htm, .html.gz or .htm.gz files in this folder", err=True)
 
+    jobs = jobs or _default_jobs()
+    site_blocks: dict[str, LearnedBlocks] = {}
+    if len(items) >= 2 and not no_learn:
+        items, site_blocks = learn_sites(items, jobs)
+        if not quiet:
+            for site, blocks in sorted(site_blocks.items()):
+                count, pages = len(blocks.pages_on), blocks.pages_seen
+                click.echo(f"learned: {count} repeated blocks from {pages} pages of {site}", err=True)
     reporter = Reporter(len(items), quiet=quiet)
-    settings = CleanSettings(url=url, rules=rules, timeout=timeout)
-    outcomes = run_batch(items, settings, jobs or _default_jobs())
+    settings = CleanSettings(url=url, rules=rules, timeout=timeout, site_blocks=site_blocks)
+    outcomes = run_batch(items, settings, jobs)
     try:
         if out is None:
             stopped = _to_stdout(items, outcomes, fmt, reporter, fail_fast)

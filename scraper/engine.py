@@ -23,6 +23,7 @@ from .boilerplate import Pruner, link_text_chars, prose_chars, remove_boilerplat
 from .decode import decode_html
 from .errors import InputError, NoArticleError
 from .extract import extract_text
+from .learn import LearnedBlocks
 from .metadata import Metadata, extract_metadata
 from .prune import apply_strip, drop_noise, extraction_html, main_region
 from .rules import RuleBook, SiteRule, resolve_rules
@@ -99,6 +100,7 @@ def clean(
     *,
     rules: RulesArg = None,
     timeout: float | None = None,
+    site_blocks: LearnedBlocks | None = None,
 ) -> Article:
     """Return the clean article of one page.
 
@@ -110,6 +112,8 @@ def clean(
     layered on the shipped rules and ``$SCRAPER_RULES_DIR``; ``None`` means those two only.
 
     ``timeout`` (seconds) bounds the time spent on this page (see :mod:`scraper.timelimit`).
+    ``site_blocks`` are blocks learned as boilerplate from other pages of the same site
+    (:mod:`scraper.learn`); they are removed and recorded as ``detector:site-memory``.
 
     Raises :class:`NoArticleError` when the page holds no article (with ``.reason``),
     :class:`InputError` for input that is not a page, :class:`RuleError` for bad rule files,
@@ -119,7 +123,7 @@ def clean(
         url = html.final_url or html.url
     book = resolve_rules(rules)  # outside the limit: loading rules is not the page's fault
     with time_limit(timeout):
-        return _clean(html, url, book)
+        return _clean(html, url, book, site_blocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +144,7 @@ def _prune_and_extract(
     detectors: bool,
     standfirst: str | None = None,
     page_text: str = "",
+    site_blocks: LearnedBlocks | None = None,
 ) -> _Extraction:
     """Strip by rules (and detectors), then extract; ``tree`` has its noise dropped already.
 
@@ -155,6 +160,8 @@ def _prune_and_extract(
     pruner = Pruner(root, standfirst=standfirst, page_text=page_text if region is None else "")
     apply_strip(pruner, rules)
     if detectors:
+        if site_blocks is not None:
+            site_blocks.remove_from(pruner)
         remove_boilerplate(pruner)
     expected = prose_chars(tree.body)
     document, body_selector = extraction_html(tree, rules, region)
@@ -164,7 +171,9 @@ def _prune_and_extract(
     return _Extraction(text, (*pruner.removals, *xpath_removals), body_selector, expected)
 
 
-def _clean(html: str | bytes | Page, url: str | None, book: RuleBook) -> Article:
+def _clean(
+    html: str | bytes | Page, url: str | None, book: RuleBook, site_blocks: LearnedBlocks | None = None
+) -> Article:
     text_html, raw = _to_text(html)
     tree = LexborHTMLParser(text_html)
     if tree.body is None or not text_html.strip():
@@ -184,7 +193,13 @@ def _clean(html: str | bytes | Page, url: str | None, book: RuleBook) -> Article
 
     warnings: list[str] = []
     found = _prune_and_extract(
-        tree, rule_url, applicable, detectors=True, standfirst=meta.description, page_text=page_text
+        tree,
+        rule_url,
+        applicable,
+        detectors=True,
+        standfirst=meta.description,
+        page_text=page_text,
+        site_blocks=site_blocks,
     )
     if len(found.text) < RESCUE_SHARE * found.prose_chars:
         # trafilatura's choice of the main block is fragile: a removed header or byline can

@@ -53,6 +53,7 @@ class InputItem:
     path: str | None = None
     data: bytes | None = None
     error: str | None = None
+    site: str | None = None  # set once the site memory has read the page (scraper.learn)
 
     def read(self) -> bytes:
         """The page's bytes, gunzipped when the name ends in ``.gz`` or the data is gzip."""

@@ -1,0 +1,89 @@
+"""Site memory: blocks repeated across pages of one site are removed; article text never is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import scraper
+from scraper.cli import main
+from scraper.learn import BlockMemory, SiteMemory, block_key, page_blocks
+
+PLUG = (
+    "Listen to The Harbour Hour, our weekday programme on coastal life, wherever you find "
+    "your favourite shows."
+)
+STANDARDS = "The Harbour Post follows the editorial code of the Coastal Press Council."
+QUOTE = "“We will not let the harbour close while I am mayor,” the mayor said in March."
+TOPICS = ["ferry", "lighthouse", "fishing fleet", "sea wall", "marina", "tide gauge", "boatyard"]
+
+
+def harbour_page(index: int, *, quote: bool = False) -> str:
+    topic = TOPICS[index % len(TOPICS)]
+    paragraphs = [
+        f"The {topic} project number {index} was approved by the harbour board on a wet Tuesday evening.",
+        f"Residents had argued about the {topic} for {index + 3} years before the plans were redrawn.",
+        f"Engineers said the {topic} work would begin in spring and take about {index + 2} months.",
+        f"Business owners near the {topic} welcomed the decision but asked for quieter construction hours.",
+    ]
+    if quote:
+        paragraphs.insert(2, QUOTE)
+    html = [f'<p class="css-{index}a{n}">{text}</p>' for n, text in enumerate(paragraphs)]
+    head, tail = "".join(html[:2]), "".join(html[2:])
+    url = f"https://harbourpost.example/news/{topic.replace(' ', '-')}-{index}"
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>The {topic} story {index}</title>'
+        f'<link rel="canonical" href="{url}"></head><body><div class="css-1x2y3z">'
+        f'<article class="css-9q8w7e"><h1>The {topic} story {index}</h1>{head}'
+        f'<div class="css-p{index}"><p class="css-z{index}">{PLUG}</p></div>{tail}'
+        f'<div class="css-s{index}">{STANDARDS}</div></article></div></body></html>'
+    )
+
+
+def test_a_block_needs_several_pages_and_most_of_them() -> None:
+    memory = SiteMemory()
+    for keys in ({"a", "b"}, {"a", "c"}):
+        memory.add_page(keys)
+    assert not memory.learned()  # two pages are not evidence
+    memory.add_page({"a", "d"})
+    assert set(memory.learned().pages_on) == {"a"}
+    for keys in ({"e"}, {"f"}, {"g"}, {"h"}):
+        memory.add_page(keys)
+    assert not memory.learned()  # 3 of 7 pages: not most of them
+
+
+def test_learned_blocks_are_removed_with_the_evidence() -> None:
+    memory = BlockMemory()
+    pages = [harbour_page(i) for i in range(5)]
+    for html in pages:
+        memory.add_page("harbourpost.example", page_blocks(html))
+    learned = memory.learned("harbourpost.example")
+    assert learned is not None and block_key(PLUG) in learned.pages_on
+    without = scraper.clean(pages[0], url="https://harbourpost.example/news/ferry-0")
+    assert PLUG in without.text  # no generic detector knows this block
+    article = scraper.clean(pages[0], url="https://harbourpost.example/news/ferry-0", site_blocks=learned)
+    assert PLUG not in article.text and STANDARDS not in article.text
+    assert len(article.text.split("\n\n")) == 4
+    reasons = [r.what for r in article.removed if r.by == "detector:site-memory"]
+    assert "block seen on 5 of 5 pages of this site" in reasons
+
+
+def test_scraper_clean_on_a_folder_learns_from_the_whole_folder(tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    for i in range(6):
+        (saved / f"story-{i}.html").write_text(harbour_page(i, quote=i in (1, 4)), encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", str(saved), "-o", str(tmp_path / "out"), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert "learned: 2 repeated blocks from 6 pages of harbourpost.example" in result.stderr
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*.txt")}
+    assert len(texts) == 6 and not any(PLUG in text for text in texts.values())
+    assert QUOTE in texts["story-1.txt"] and QUOTE in texts["story-4.txt"]  # quoted twice: kept
+    meta = json.loads((tmp_path / "out" / "story-0.json").read_text(encoding="utf-8"))
+    assert any(r["by"] == "detector:site-memory" for r in meta["removed"])
+
+    plain = CliRunner().invoke(main, ["clean", str(saved), "-o", str(tmp_path / "plain"), "--no-learn"])
+    assert plain.exit_code == 0 and "learned:" not in plain.stderr
+    assert PLUG in (tmp_path / "plain" / "story-0.txt").read_text(encoding="utf-8")
