@@ -41,6 +41,7 @@ from .crawlconfig import CrawlConfig
 from .decode import decode_html
 from .discover import Link, Scope, extract_links, parse_feed, parse_sitemap, sniff_kind
 from .errors import FetchError, InputError, NoArticleError, ScraperError
+from .learn import LearnedBlocks, learn_page, site_of
 from .lock import RunLock
 from .rules import load_rules
 from .session import WebSession
@@ -220,6 +221,7 @@ class _Cleaned:
     skipped: str | None = None
     error: str | None = None
     retryable: bool = False
+    blocks: frozenset[str] = frozenset()  # the page's text blocks, for the site memory
 
 
 def _cores() -> int:
@@ -229,19 +231,23 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _clean_page(page: Page, rules: tuple[str, ...], timeout: float) -> _Cleaned:
-    """Clean one fetched page; runs in a worker process."""
+def _clean_page(
+    page: Page, rules: tuple[str, ...], timeout: float, site_blocks: LearnedBlocks | None
+) -> _Cleaned:
+    """Clean one fetched page and read its text blocks; runs in a worker process."""
     from . import engine  # imported in the worker, where the cost is paid once
 
+    url = page.final_url or page.url
     try:
-        article = engine.clean(page, page.final_url or page.url, rules=list(rules) or None, timeout=timeout)
+        blocks = frozenset(learn_page(page, "")[1])
+        article = engine.clean(page, url, rules=list(rules) or None, timeout=timeout, site_blocks=site_blocks)
     except NoArticleError as exc:
         return _Cleaned(skipped=f"{exc} ({exc.reason})")
     except ScraperError as exc:
         return _Cleaned(error=str(exc))
     except Exception as exc:  # an engine bug must not end a crawl
         return _Cleaned(error=f"unexpected {type(exc).__name__}: {exc} (a bug: please report it)")
-    return _Cleaned(article=article)
+    return _Cleaned(article=article, blocks=blocks)
 
 
 class _Cleaner:
@@ -253,8 +259,8 @@ class _Cleaner:
         self.jobs = config.jobs if config.jobs is not None else _cores()
         self._pool: ProcessPoolExecutor | None = None
 
-    async def clean(self, page: Page) -> _Cleaned:
-        args = (page, self.config.rules, self.config.timeout)
+    async def clean(self, page: Page, site_blocks: LearnedBlocks | None) -> _Cleaned:
+        args = (page, self.config.rules, self.config.timeout, site_blocks)
         if self.jobs == 0:
             return _clean_page(*args)
         if self._pool is None:
@@ -521,7 +527,10 @@ class _Run:
     async def _process(self, record: UrlRecord, page: Page, content_hash: str) -> None:
         """Clean a fetched page, follow its links if it is a start page's, and settle it."""
         try:
-            cleaned = await self.cleaner.clean(page)
+            site = site_of(page.final_url or record.url) or _site(record.url)
+            cleaned = await self.cleaner.clean(page, self.state.learned_blocks(site))
+            if cleaned.blocks:  # what this page teaches applies to the site's later pages
+                self.state.add_site_page(site, cleaned.blocks)
             if record.depth < self.config.max_depth and record.source.startswith("start:"):
                 self._follow_links(page, record)
             validators = {

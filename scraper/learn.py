@@ -6,15 +6,16 @@ and on at least ``MIN_SHARE`` of the pages seen from that site, is removed from 
 site, even when no generic detector knows it. Two pages quoting one sentence are not evidence; a
 block on most pages of a dozen is.
 
-Blocks are identified by a short hash of their normalised text (whitespace folded, casefolded,
-digits masked so "3 min read" and "5 min read" are one block). Memory per site is bounded: the
-rarest blocks are forgotten first.
+Blocks are identified by a short hash of their normalised text (whitespace folded, casefolded).
+Digits are kept: templated articles (market reports, weather, results) differ only in their
+numbers, and must not be mistaken for boilerplate. A page where the learned blocks would take
+more than ``MAX_PAGE_SHARE`` of its text keeps them all (it is the template itself, not a page
+carrying one). Memory per site is bounded: the rarest blocks are forgotten first.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -41,12 +42,13 @@ MIN_SHARE = 0.5
 # Memory bound per site (blocks remembered); the ones seen on fewest pages go first.
 MAX_BLOCKS_PER_SITE = 4000
 
-_DIGITS = re.compile(r"\d+")
+# The most of a page's text that learned blocks may take.
+MAX_PAGE_SHARE = 0.4
 
 
 def block_key(text: str) -> str:
     """The identity of a block of text across pages (16 hex digits)."""
-    normal = _DIGITS.sub("0", " ".join(text.split()).casefold())
+    normal = " ".join(text.split()).casefold()
     return hashlib.blake2b(normal.encode("utf-8"), digest_size=8).hexdigest()
 
 
@@ -97,6 +99,16 @@ def learn_page(page: Page, fallback_site: str) -> tuple[str, set[str]]:
     return site_of(page.final_url or page.url or own_url) or fallback_site, keys
 
 
+def _inside_any(node: LexborNode, found: list[tuple[LexborNode, str]]) -> bool:
+    ids = {other.mem_id for other, _ in found if other is not node}
+    ancestor = node.parent
+    while ancestor is not None:
+        if ancestor.mem_id in ids:
+            return True
+        ancestor = ancestor.parent
+    return False
+
+
 @dataclass(slots=True)
 class SiteMemory:
     """How many pages of one site were seen, and on how many of them each block was."""
@@ -132,12 +144,17 @@ class LearnedBlocks:
         """Remove every learned block from the page, recording the evidence as the reason."""
         if not self.pages_on:
             return
-        candidates = (
-            (node, f"block seen on {self.pages_on[key]} of {self.pages_seen} pages of this site")
-            for node, key in _blocks(pruner.root)
-            if key in self.pages_on
+        found = [(node, key) for node, key in _blocks(pruner.root) if key in self.pages_on]
+        outermost = [(node, key) for node, key in found if not _inside_any(node, found)]
+        if sum(len(text_of(node)) for node, _ in outermost) > MAX_PAGE_SHARE * pruner.page_chars:
+            return
+        pruner.remove_all(
+            (
+                (node, f"block seen on {self.pages_on[key]} of {self.pages_seen} pages of this site")
+                for node, key in found
+            ),
+            "detector:site-memory",
         )
-        pruner.remove_all(candidates, "detector:site-memory")
 
 
 @dataclass(slots=True)

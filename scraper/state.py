@@ -27,9 +27,10 @@ from types import TracebackType
 from typing import Any
 
 from .errors import InputError
+from .learn import MAX_BLOCKS_PER_SITE, MIN_PAGES, MIN_SHARE, LearnedBlocks
 from .urls import origin
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 KINDS = ("article", "seed")
 
@@ -100,6 +101,18 @@ _SCHEMA = (
         report TEXT
     )""",
 )
+# Site memory (scraper.learn): pages seen per site, and on how many of them each block was.
+_SITE_MEMORY = (
+    "CREATE TABLE site_pages (site TEXT PRIMARY KEY, pages INTEGER NOT NULL)",
+    """CREATE TABLE site_blocks (
+        site TEXT NOT NULL,
+        key TEXT NOT NULL,
+        pages INTEGER NOT NULL,
+        PRIMARY KEY (site, key)
+    )""",
+)
+# What turns a file of schema version N into N + 1.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SITE_MEMORY}
 
 
 # add(): insert what is new, then update what was known. Both run on the whole batch; the
@@ -254,7 +267,7 @@ class CrawlState:
                 row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
             if not tables:
-                for statement in _SCHEMA:
+                for statement in (*_SCHEMA, *_SITE_MEMORY):
                     self._db.execute(statement)
                 self._db.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
@@ -274,8 +287,13 @@ class CrawlState:
                 f"{self.path}: written by a newer scraper (schema version {version}, this one reads "
                 f"up to {SCHEMA_VERSION}); upgrade scraper or use another state file"
             )
-        if version < SCHEMA_VERSION:
+        if version < min(_MIGRATIONS, default=SCHEMA_VERSION):
             raise InputError(f"{self.path}: schema version {version} is older than any this scraper can read")
+        for step in range(version, SCHEMA_VERSION):
+            for statement in _MIGRATIONS[step]:
+                self._db.execute(statement)
+        if version < SCHEMA_VERSION:
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         """Close the file; committed writes are already safe, so this only frees the handle."""
@@ -478,6 +496,41 @@ class CrawlState:
             (value, *OWNER_STATUSES, excluding),
         ).fetchone()
         return row[0] if row is not None else None
+
+    # -- site memory ---------------------------------------------------------------------------
+
+    def add_site_page(self, site: str, keys: Iterable[str]) -> None:
+        """Count one more page of ``site`` and each block on it (bounded as :class:`SiteMemory` is)."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO site_pages (site, pages) VALUES (?, 1) "
+                "ON CONFLICT (site) DO UPDATE SET pages = pages + 1",
+                (site,),
+            )
+            self._db.executemany(
+                "INSERT INTO site_blocks (site, key, pages) VALUES (?, ?, 1) "
+                "ON CONFLICT (site, key) DO UPDATE SET pages = pages + 1",
+                ((site, key) for key in set(keys)),
+            )
+            (count,) = self._db.execute("SELECT COUNT(*) FROM site_blocks WHERE site = ?", (site,)).fetchone()
+            if count > MAX_BLOCKS_PER_SITE:  # forget the blocks seen on fewest pages
+                self._db.execute(
+                    """DELETE FROM site_blocks WHERE site = ? AND key NOT IN (
+                           SELECT key FROM site_blocks WHERE site = ? ORDER BY pages DESC LIMIT ?)""",
+                    (site, site, MAX_BLOCKS_PER_SITE // 2),
+                )
+
+    def learned_blocks(self, site: str) -> LearnedBlocks | None:
+        """The blocks of ``site`` with enough evidence to be removed (see :mod:`scraper.learn`)."""
+        row = self._db.execute("SELECT pages FROM site_pages WHERE site = ?", (site,)).fetchone()
+        if row is None:
+            return None
+        pages = row[0]
+        rows = self._db.execute(
+            "SELECT key, pages FROM site_blocks WHERE site = ? AND pages >= ?",
+            (site, max(MIN_PAGES, MIN_SHARE * pages)),
+        ).fetchall()
+        return LearnedBlocks(dict(rows), pages) if rows else None
 
     # -- robots.txt cache ----------------------------------------------------------------------
 

@@ -87,3 +87,38 @@ def test_scraper_clean_on_a_folder_learns_from_the_whole_folder(tmp_path: Path) 
     plain = CliRunner().invoke(main, ["clean", str(saved), "-o", str(tmp_path / "plain"), "--no-learn"])
     assert plain.exit_code == 0 and "learned:" not in plain.stderr
     assert PLUG in (tmp_path / "plain" / "story-0.txt").read_text(encoding="utf-8")
+
+
+def test_a_crawl_keeps_its_site_memory_and_raw_pages_re_clean_with_all_of_it(tmp_path: Path) -> None:
+    from httpserver import LocalServer, respond
+    from newssite import rss
+
+    from scraper.crawl import crawl
+    from scraper.crawlconfig import CrawlConfig
+    from scraper.fetch import FetchSettings
+    from scraper.session import Politeness
+
+    with LocalServer() as server:
+        paths = [f"/news/story-{i}.html" for i in range(6)]
+        server.add("/robots.txt", respond("User-agent: *\nAllow: /\n", content_type="text/plain"))
+        server.add("/feed.xml", respond(rss(server, paths), content_type="application/rss+xml"))
+        for i, path in enumerate(paths):
+            server.add(
+                path, respond(harbour_page(i).replace("https://harbourpost.example", server.url("")[:-1]))
+            )
+        out = tmp_path / "out"
+        config = CrawlConfig(
+            feeds=(server.url("/feed.xml"),),
+            out=out,
+            jobs=0,
+            fetch=FetchSettings(allow_private_networks=True),
+            politeness=Politeness(concurrency=1, delay=0.0),
+        )
+        assert crawl(config).totals.new == 6
+    texts = [p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.txt"))]
+    with_plug = sum(PLUG in text for text in texts)
+    assert 0 < with_plug < 6  # the first pages taught the memory; later ones were cleaned with it
+    result = CliRunner().invoke(main, ["clean", str(out / "raw"), "-o", str(tmp_path / "again"), "-j", "1"])
+    assert result.exit_code == 0, result.stderr
+    again = [p.read_text(encoding="utf-8") for p in (tmp_path / "again").rglob("*.txt")]
+    assert len(again) == 6 and not any(PLUG in text for text in again)
