@@ -383,3 +383,24 @@ def test_sigkill_mid_write_leaves_every_row_whole(tmp_path: Path) -> None:
         else:
             assert record.status == "writing"
             assert record.text_hash is not None
+
+
+def test_a_schema_1_file_is_migrated_with_its_urls_kept(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with CrawlState.open(path) as state:
+        state.add([Discovered(A)], now=T0)
+    db = sqlite3.connect(path)
+    db.executescript(
+        "DROP TABLE site_blocks; DROP TABLE site_pages; UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+    )
+    db.close()
+    with CrawlState.open(path) as state:
+        assert state.get(A) is not None
+        state.add_site_page("example.com", {"k1", "k2"})
+        assert state.learned_blocks("example.com") is None  # one page is no evidence
+        for _ in range(2):
+            state.add_site_page("example.com", {"k1"})
+        learned = state.learned_blocks("example.com")
+        assert learned is not None and dict(learned.pages_on) == {"k1": 3}
