@@ -58,7 +58,8 @@ def site_of(url: str | None) -> str | None:
     return host.removeprefix("www.") or None
 
 
-def _blocks(root: LexborNode) -> Iterator[tuple[LexborNode, str]]:
+def text_blocks(root: LexborNode) -> Iterator[tuple[LexborNode, str]]:
+    """Every block-level element below ``root`` with a block's length of text, and its key."""
     for node in root.css(BLOCK_SELECTOR):
         text = text_of(node)
         if MIN_BLOCK_CHARS <= len(text) <= MAX_BLOCK_CHARS:
@@ -82,7 +83,7 @@ def read_page(html: str) -> tuple[str | None, set[str]]:
             url = node.attributes[attribute]
             break
     drop_noise(tree)
-    return url, {key for _, key in _blocks(tree.body)}
+    return url, {key for _, key in text_blocks(tree.body)}
 
 
 def learn_page(page: Page, fallback_site: str) -> tuple[str, set[str]]:
@@ -144,7 +145,7 @@ class LearnedBlocks:
         """Remove every learned block from the page, recording the evidence as the reason."""
         if not self.pages_on:
             return
-        found = [(node, key) for node, key in _blocks(pruner.root) if key in self.pages_on]
+        found = [(node, key) for node, key in text_blocks(pruner.root) if key in self.pages_on]
         outermost = [(node, key) for node, key in found if not _inside_any(node, found)]
         if sum(len(text_of(node)) for node, _ in outermost) > MAX_PAGE_SHARE * pruner.page_chars:
             return
