@@ -57,10 +57,28 @@ def body_nodes(tree: LexborHTMLParser, rules: Sequence[SiteRule]) -> tuple[list[
     """
     for rule in reversed(rules):
         for selector in rule.body:
-            nodes = tree.css(selector)
+            nodes = _outermost(tree.css(selector))
             if nodes:
                 return nodes, selector
     return [], None
+
+
+def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+    """Each matched node once, and none inside another (a selector list may match a node twice,
+    or a container and its child): the body's text must not be repeated."""
+    ids = {node.mem_id for node in nodes}
+    kept: list[LexborNode] = []
+    seen: set[int] = set()
+    for node in nodes:
+        if node.mem_id in seen:
+            continue
+        seen.add(node.mem_id)
+        ancestor = node.parent
+        while ancestor is not None and ancestor.mem_id not in ids:
+            ancestor = ancestor.parent
+        if ancestor is None:
+            kept.append(node)
+    return kept
 
 
 def main_region(tree: LexborHTMLParser, page_prose: int) -> LexborNode | None:

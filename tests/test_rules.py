@@ -121,6 +121,14 @@ def test_body_selector_and_xpath_and_cut_after(tmp_path: Path) -> None:
     assert any(r.what.startswith("//p") for r in article.removed)
 
 
+def test_a_body_selector_list_matching_a_container_and_its_child_keeps_the_text_once(tmp_path: Path) -> None:
+    _write(tmp_path, "example.com.toml", 'body = ["article, article div"]\n')
+    article = scraper.clean(ARTICLE, rules=[tmp_path])
+    paragraphs = article.text.split("\n\n")
+    assert len(paragraphs) == len(set(paragraphs))
+    assert article.text.count("The harbour reopened on Monday") == 1
+
+
 def test_a_bad_rule_file_in_a_user_folder_fails_the_call(tmp_path: Path) -> None:
     _write(tmp_path, "example.com.toml", 'strip = ["a[[["]\n')
     with pytest.raises(scraper.RuleError, match=r"example\.com\.toml:1: bad CSS selector"):
