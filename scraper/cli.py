@@ -450,12 +450,18 @@ def _report(reporter: Reporter, item: InputItem, outcome: Outcome) -> bool:
     return False
 
 
-def _register_web_commands() -> None:
-    """``crawl`` and ``fetch`` live in :mod:`scraper.cli_web`; they join the group here."""
+def _register_commands() -> None:
+    """``crawl`` and ``fetch`` live in :mod:`scraper.cli_web`, the ``rules`` group in
+    :mod:`scraper.cli_rules` and :mod:`scraper.cli_rules_make`; they join the group here."""
+    from .cli_rules import rules_group
+    from .cli_rules_make import import_ftr_command, learn_command
     from .cli_web import crawl_command, fetch_command
 
     main.add_command(crawl_command)
     main.add_command(fetch_command)
+    rules_group.add_command(learn_command)
+    rules_group.add_command(import_ftr_command)
+    main.add_command(rules_group)
 
 
-_register_web_commands()
+_register_commands()

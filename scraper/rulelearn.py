@@ -32,6 +32,7 @@ from .learn import (
     LearnedBlocks,
     block_key,
     learn_page,
+    read_page,
     text_blocks,
 )
 from .prune import drop_noise
@@ -159,12 +160,17 @@ def draft_rule(pages: Sequence[SavedPage], site: str, *, rule_path: Path) -> Dra
             for line in node.text(deep=True, separator="\n", strip=True).split("\n"):
                 line = " ".join(line.split())
                 if len(line) >= MIN_LINE_CHARS and len(line) <= MAX_BLOCK_CHARS:
-                    pattern = "^" + re.escape(line) + "$"
+                    pattern = "^" + _escape(line) + "$"
                     if pattern not in lines:
                         lines.append(pattern)
 
     toml = _render(site, pages, trees, selectors, lines, texts, learned, rule_path)
     return DraftRule(toml, tuple(selectors), tuple(lines), len(trees), len(keys))
+
+
+def _escape(text: str) -> str:
+    """``re.escape`` without the escapes a reader does not need (spaces, hyphens, quotes)."""
+    return re.escape(text).replace("\\ ", " ").replace("\\-", "-").replace("\\'", "'")
 
 
 def _inside_learned(node: LexborNode, keys: set[str]) -> bool:
@@ -208,7 +214,7 @@ def _render(
     body = _toml_list("strip", selectors) + _toml_list("drop_lines", lines)
     tests = []
     for saved, _ in trees[:3]:
-        url = saved.page.final_url or saved.page.url
+        url = saved.page.final_url or saved.page.url or _canonical(saved.page)
         try:
             article = clean(saved.page, url, site_blocks=learned if learned else None)
         except ScraperError:
@@ -224,6 +230,14 @@ def _render(
         entry += _toml_list("not_contains", [t[:80] for t in texts[:5]])
         tests.append(entry)
     return head + body + "".join(tests)
+
+
+def _canonical(page: Page) -> str | None:
+    try:
+        html, _ = decode_html(page.body, page.headers.get("content-type"))
+    except ScraperError:
+        return None
+    return read_page(html)[0]
 
 
 def site_of_pages(pages: Sequence[SavedPage]) -> str | None:
