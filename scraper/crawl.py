@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
-import json
 import multiprocessing
 import os
 import re
@@ -664,8 +663,3 @@ class _Run:
             status, next_fetch_at = "gave-up", None
         details = {"error": error, "gave_up": status == "gave-up"}
         self._settle(record, status, "failed", next_fetch_at, details, error=error, **validators)
-
-
-def report_json(report: CrawlReport) -> str:
-    """The report as one line of JSON (what ``--log-json`` prints at the end)."""
-    return json.dumps({"event": "report", **report.to_dict()}, ensure_ascii=False)
