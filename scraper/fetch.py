@@ -397,9 +397,15 @@ class Fetcher:
                 keepalive_expiry=POOL_KEEPALIVE_SECONDS,
             ),
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            event_hooks={"response": [_take_location]},
+            event_hooks={"request": [self._mark_sent], "response": [_take_location]},
         )
         return self
+
+    async def _mark_sent(self, request: httpx.Request) -> None:
+        """Tell the gate when a request really leaves (gates without ``mark_sent`` skip this)."""
+        mark = getattr(self._gate, "mark_sent", None)
+        if mark is not None:
+            mark(origin(str(request.url)))
 
     async def __aexit__(self, *exc_info: object) -> None:
         client, self._client = self._client, None

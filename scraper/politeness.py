@@ -126,6 +126,14 @@ class HostGate:
             finally:
                 host.in_flight -= 1
 
+    def mark_sent(self, origin: str) -> None:
+        """A request to ``origin`` is leaving now: the next may start no sooner than the delay
+        after this moment. A busy event loop can send a request a little after its slot was
+        granted; spacing from the grant alone would then let two requests leave closer together."""
+        host = self._hosts.get(origin)
+        if host is not None:
+            host.last_start = max(host.last_start, self._clock())
+
     def cool_down(self, origin: str, seconds: float) -> None:
         """Start nothing on ``origin`` for ``seconds`` from now (a 429/503 Retry-After).
 

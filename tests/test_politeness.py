@@ -78,6 +78,19 @@ def test_spacing_counts_from_the_last_start_not_from_now() -> None:
     assert asyncio.run(scenario()) == [0.0, 5.0, 7.0]
 
 
+def test_spacing_counts_from_when_the_request_really_left() -> None:
+    fake = FakeTime()
+    gate = fake_gate(fake, delay=2.0)
+
+    async def scenario() -> list[float]:
+        async with gate.slot(SITE):
+            fake.now = 0.5  # the event loop was busy: the request leaves half a second late
+            gate.mark_sent(SITE)
+        return await start_times(gate, fake, SITE, 1)
+
+    assert asyncio.run(scenario()) == [2.5]
+
+
 def test_delays_are_per_origin() -> None:
     fake = FakeTime()
     gate = fake_gate(fake, delay=10.0)
