@@ -11,6 +11,7 @@ Exit statuses of ``scraper crawl`` (for cron wrappers and monitoring):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from .article import Article, Page
 from .crawl import CrawlReport, crawl, keep_raw, url_stem
 from .crawlconfig import build_config, load_config
 from .engine import clean as clean_page
-from .errors import ConfigError, FetchError, NoArticleError, RuleError, ScraperError
+from .errors import ConfigError, FetchError, InputError, NoArticleError, RuleError, ScraperError
 from .fetch import FetchSettings
 from .lock import LockHeld
 from .rules import load_rules
@@ -197,7 +198,7 @@ def crawl_command(
         report = crawl(config, on_event=progress)
     except LockHeld as exc:
         raise _Exit(f"{exc}; this run does nothing", EXIT_LOCKED) from None
-    except (ConfigError, RuleError) as exc:
+    except (ConfigError, RuleError, InputError) as exc:  # InputError: the state file is unusable
         raise _Exit(str(exc), EXIT_CONFIG) from None
     progress.finish(report, config.report_path)
     if report.exit_status:
@@ -267,19 +268,19 @@ def fetch_command(
     pages = asyncio.run(_fetch_all(urls, settings, Politeness(obey_robots=not ignore_robots)))
     done = skipped = failed = 0
     added = utc_now()
-    writer = JsonlWriter(out / JSONL_NAME) if out is not None and fmt == "jsonl" else None
-    if writer is not None:
-        writer.__enter__()
-    try:
+    jsonl = JsonlWriter(out / JSONL_NAME) if out is not None and fmt == "jsonl" else None
+    # The JSONL file is replaced only when the block ends normally: an aborted run keeps the old one.
+    with jsonl if jsonl is not None else contextlib.nullcontext() as writer:
         for url, page in zip(urls, pages, strict=True):
             if isinstance(page, str):
                 failed += 1
                 click.echo(f"error: {page}", err=True)
                 continue
-            if raw_dir is not None:
-                keep_raw(raw_dir, url_stem(url), page)
             try:
+                if raw_dir is not None:
+                    keep_raw(raw_dir, url_stem(url), page)
                 article = clean_page(page, page.final_url or url, rules=rules, timeout=30.0)
+                _emit(article, url, out, fmt, writer, added)
             except NoArticleError as exc:
                 skipped += 1
                 if not quiet:
@@ -289,11 +290,11 @@ def fetch_command(
                 failed += 1
                 click.echo(f"error: {url}: {exc}", err=True)
                 continue
-            _emit(article, url, out, fmt, writer, added)
+            except (OSError, UnicodeError, ValueError) as exc:
+                failed += 1
+                click.echo(f"error: {url}: cannot write its output: {exc}", err=True)
+                continue
             done += 1
-    finally:
-        if writer is not None:
-            writer.__exit__(None, None, None)
     if not quiet:
         click.echo(f"done {done}, skipped {skipped}, failed {failed}", err=True)
     if failed:

@@ -166,6 +166,9 @@ def scope_for(config: CrawlConfig) -> Scope:
     if not hosts:
         for _, url in config.seed_urls:
             host = host_of(url)
+            if ":" in host or host.replace(".", "").isdigit():  # an IP address has no www. twin
+                hosts.append(host)
+                continue
             bare = host.removeprefix("www.")
             hosts += [bare, f"www.{bare}"]
     return Scope.build(
@@ -294,7 +297,7 @@ class _Run:
         self.report = CrawlReport()
         self.cleaner = _Cleaner(config)
         self.started = time.monotonic()
-        self.deadline = self.started + config.max_seconds if config.max_seconds else None
+        self.deadline = self.started + config.max_seconds if config.max_seconds is not None else None
         self.budget = config.max_pages
         self.queues: dict[str, deque[UrlRecord]] = {}
         self.workers: Counter[str] = Counter()
@@ -380,12 +383,19 @@ class _Run:
                 url, status="unchanged", now=now, next_fetch_at=None, http_status=page.status
             )
             self._event("seed-unchanged", url)
-            return []
+            # An unchanged sitemap index still leads to its child sitemaps, which may have changed.
+            children = self.state.seeds_from(url)
+            return [("sitemap", child, depth + 1) for child in children if self._sitemap_changed(child)]
         try:
             links, children = self._links_of_seed(page, kind)
         except InputError as exc:
             self._seed_failed(url, FetchError(str(exc), url=url, reason="status"))
             return []
+        # The links are recorded before the seed's validators: a run killed in between reads the
+        # seed again in full next time, instead of getting a 304 and never seeing its links.
+        link_depth = 1 if kind == "start" else 0
+        source = f"start:{url}" if kind == "start" else url
+        added = self._discover(links, source=source, depth=link_depth)
         self.state.record_fetch(
             url,
             status="fetched",
@@ -396,9 +406,6 @@ class _Run:
             last_modified=page.headers.get("last-modified"),
             content_hash=content_hash,
         )
-        link_depth = 1 if kind == "start" else 0
-        source = f"start:{url}" if kind == "start" else url
-        added = self._discover(links, source=source, depth=link_depth)
         self._event("seed", url, kind=kind, links=len(links), new=added)
         return [("sitemap", child, depth + 1) for child in children if self._sitemap_changed(child)]
 
@@ -412,7 +419,8 @@ class _Run:
             for child in sitemap.sitemaps:
                 lastmod = _epoch(child.lastmod)
                 self.state.add(
-                    [Discovered(child.url, kind="seed", source=base, lastmod=lastmod)], time.time()
+                    [Discovered(child.url, kind="seed", source=page.url or base, lastmod=lastmod)],
+                    time.time(),
                 )
             return sitemap.pages, [child.url for child in sitemap.sitemaps]
         if kind in ("feed", "sitemap"):
@@ -428,7 +436,8 @@ class _Run:
         return known.lastmod > known.last_fetched_at
 
     def _discover(self, links: list[Link], *, source: str, depth: int) -> int:
-        oldest = time.time() - self.config.max_age_days * 86400 if self.config.max_age_days else None
+        max_age = self.config.max_age_days
+        oldest = time.time() - max_age * 86400 if max_age is not None else None
         items = []
         for link in links:
             lastmod = _epoch(link.lastmod)
@@ -505,7 +514,7 @@ class _Run:
         page and its content hash for :meth:`_process`."""
         web = self.web
         assert web is not None, "articles are fetched inside execute()"
-        conditional = record.status in ("written", "unchanged")
+        conditional = record.status in ("written", "unchanged", "not-article")
         try:
             page = await web.fetch(
                 record.url,
@@ -519,7 +528,8 @@ class _Run:
         now = time.time()
         content_hash = hashlib.sha256(page.body).hexdigest()
         if page.status == 304 or (conditional and content_hash == record.content_hash):
-            self._settle(record, "unchanged", "unchanged", self._revisit(now), {}, http_status=page.status)
+            again = now if self._is_hub(record) else self._revisit(now)
+            self._settle(record, "unchanged", "unchanged", again, {}, http_status=page.status)
             return None
         return page, content_hash
 
@@ -528,9 +538,11 @@ class _Run:
         try:
             site = site_of(page.final_url or record.url) or _site(record.url)
             cleaned = await self.cleaner.clean(page, self.state.learned_blocks(site))
-            if cleaned.blocks:  # what this page teaches applies to the site's later pages
+            if cleaned.blocks and record.last_fetched_at is None:
+                # A page teaches the site memory once: a revisit (a growing live blog) counted
+                # again would make its own text look like a block repeated across pages.
                 self.state.add_site_page(site, cleaned.blocks)
-            if record.depth < self.config.max_depth and record.source.startswith("start:"):
+            if self._follows_links(record):
                 self._follow_links(page, record)
             validators = {
                 "http_status": page.status,
@@ -541,9 +553,12 @@ class _Run:
             if cleaned.article is not None:
                 await self._accept(record, page, cleaned.article, validators)
             elif cleaned.skipped is not None:
+                # A section page between a start page and its articles is read again every run
+                # (conditionally), as the start page is: that is where new articles appear.
+                again = time.time() if self._follows_links(record) else None
                 why = cleaned.skipped
                 self._settle(
-                    record, "not-article", "not_article", None, {"why": why}, error=why, **validators
+                    record, "not-article", "not_article", again, {"why": why}, error=why, **validators
                 )
             else:
                 error = f"{record.url}: {cleaned.error}"
@@ -567,6 +582,10 @@ class _Run:
             self.state.owner_of_text(text_hash, excluding=record.url)
         )
         found = {"text_hash": text_hash, "canonical_url": canonical, **validators}
+        if record.text_hash == text_hash and record.status in ("written", "unchanged"):
+            # The page changed (an ad, a timestamp) but its article did not: nothing to write.
+            self._settle(record, "unchanged", "unchanged", self._revisit(now), {}, **found)
+            return
         if owner:
             error = f"same article as {owner}"
             self._settle(record, "duplicate", "duplicate", None, {"of": owner}, error=error, **found)
@@ -626,6 +645,14 @@ class _Run:
             record.url, status=status, now=time.time(), next_fetch_at=next_fetch_at, **fields
         )
         self._event(status, record.url, **details)
+
+    def _follows_links(self, record: UrlRecord) -> bool:
+        """Links on this page are followed: it came from a start page, within ``max_depth``."""
+        return record.depth < self.config.max_depth and record.source.startswith("start:")
+
+    def _is_hub(self, record: UrlRecord) -> bool:
+        """A section page between a start page and its articles (links followed, no article)."""
+        return self._follows_links(record) and record.text_hash is None
 
     def _revisit(self, now: float) -> float | None:
         hours = self.config.revisit_hours

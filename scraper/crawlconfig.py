@@ -29,9 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .discover import Scope
 from .errors import ConfigError
 from .fetch import MIB, FetchSettings
 from .politeness import HostLimits
+from .robots import product_token
 from .session import Politeness
 from .urls import normalize_url
 from .write import FORMATS
@@ -97,6 +99,11 @@ class CrawlConfig:
         for name in ("max_depth", "max_attempts"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more, not {getattr(self, name)}")
+        try:
+            product_token(self.fetch.user_agent)
+            Scope.build(hosts=self.allowed_hosts, allow=self.allow, deny=self.deny, max_depth=self.max_depth)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
 
     @property
     def state_path(self) -> Path:
@@ -203,6 +210,8 @@ def build_config(
         for key in _LIST_KEYS & top.keys():
             top[key] = tuple(top[key])
         return CrawlConfig(**top, fetch=fetch, politeness=politeness)
+    except ConfigError as exc:
+        raise ConfigError(f"{label}: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{label}: {exc}") from None
 

@@ -400,7 +400,14 @@ class Scope:
 def _scope_host(value: str) -> str:
     """A configured host as :func:`host_of` spells hosts: ASCII, lowercase, no port or dot."""
     text = value.strip()
-    name = host_of(text) if "://" in text else text.rpartition("@")[2].partition(":")[0]
+    if "://" in text:
+        name = host_of(text)
+    elif text.startswith("["):  # an IPv6 literal, maybe with a port: [::1]:8080
+        name = text[1:].partition("]")[0]
+    else:
+        name = text.rpartition("@")[2].partition(":")[0] if text.count(":") <= 1 else text
+    if ":" in name:  # an IPv6 address is its own spelling
+        return name.lower()
     host = ascii_host(name.rstrip(".")) if name else None
     if host is None:
         raise ValueError(f"invalid host {value!r} in the crawl scope")

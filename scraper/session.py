@@ -34,6 +34,13 @@ class Politeness:
     obey_robots: bool = True
     hosts: Mapping[str, HostLimits] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be 1 or more, not {self.concurrency}")
+        for name in ("delay", "max_crawl_delay"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be 0 or more seconds, not {getattr(self, name)}")
+
     def concurrency_for(self, host: str) -> int:
         override = self.hosts.get(host.lower().rstrip("."))
         if override is not None and override.concurrency is not None:

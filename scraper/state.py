@@ -352,6 +352,13 @@ class CrawlState:
             self._db.executemany(_UPDATE_KNOWN_URL, rows)
         return inserted
 
+    def seeds_from(self, source: str) -> list[str]:
+        """The seeds (child sitemaps) that ``source`` (a sitemap index) listed, in URL order."""
+        rows = self._db.execute(
+            "SELECT url FROM urls WHERE kind = 'seed' AND source = ? ORDER BY url", (source,)
+        )
+        return [row[0] for row in rows]
+
     def get(self, url: str) -> UrlRecord | None:
         row = self._db.execute(f"SELECT {_URL_COLUMNS} FROM urls WHERE url = ?", (url,)).fetchone()
         return _url_record(row) if row is not None else None
