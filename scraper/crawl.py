@@ -486,6 +486,8 @@ class _Run:
         try:
             while queue and self._may_continue():
                 record = queue.popleft()
+                if self.web is not None:  # sleep out this host's delay without holding a permit
+                    await self.web.gate.until_ready(origin)
                 async with self.in_flight:
                     fetched = await self._fetch(record)
                 if fetched is not None:

@@ -126,6 +126,17 @@ class HostGate:
             finally:
                 host.in_flight -= 1
 
+    async def until_ready(self, origin: str) -> None:
+        """Wait until ``origin`` could start a request (its delay and cooldown passed).
+
+        Lets a caller wait *before* taking a scarce resource (a crawl's global in-flight
+        permit), so hosts sleeping out a Crawl-delay or a Retry-After do not hold permits that
+        other hosts could use; :meth:`slot` still enforces the limits.
+        """
+        host = self._host(origin)
+        while (wait := host.ready_at() - self._clock()) > 0:
+            await self._sleep(wait)
+
     def mark_sent(self, origin: str) -> None:
         """A request to ``origin`` is leaving now: the next may start no sooner than the delay
         after this moment. A busy event loop can send a request a little after its slot was

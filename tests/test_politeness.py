@@ -91,6 +91,21 @@ def test_spacing_counts_from_when_the_request_really_left() -> None:
     assert asyncio.run(scenario()) == [2.5]
 
 
+def test_until_ready_waits_out_the_delay_and_cooldown_without_a_slot() -> None:
+    fake = FakeTime()
+    gate = fake_gate(fake, delay=2.0)
+
+    async def scenario() -> float:
+        async with gate.slot(SITE):
+            pass
+        gate.cool_down(SITE, 5.0)
+        await gate.until_ready(SITE)
+        return fake.now
+
+    assert asyncio.run(scenario()) == 5.0
+    assert gate.stats(SITE).in_flight == 0
+
+
 def test_delays_are_per_origin() -> None:
     fake = FakeTime()
     gate = fake_gate(fake, delay=10.0)
