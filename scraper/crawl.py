@@ -270,11 +270,16 @@ class _Cleaner:
             # the lock held after the crawl itself was killed.
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        pool = self._pool
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool, _clean_page, *args)
+            return await loop.run_in_executor(pool, _clean_page, *args)
         except BrokenProcessPool:
-            self.close()
+            # Every page in flight on a dead pool lands here; only the first retires it, so a
+            # late one cannot shut down the fresh pool another task has started meanwhile.
+            if self._pool is pool:
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
             return _Cleaned(
                 error="the worker process died while cleaning this page (crash or out of memory)",
                 retryable=True,
