@@ -152,19 +152,23 @@ def _prune_and_extract(
     so it goes straight to trafilatura's full extraction.
     """
     region = None
+    page_prose = prose_chars(tree.body)
     if detectors:
         # Only the article's own container is cleaned and extracted when one holds nearly all
         # of the prose: the page around it never reaches trafilatura, so needs no detectors.
-        region = main_region(tree, prose_chars(tree.body))
-    root = region if region is not None else tree.body
+        region = main_region(tree, page_prose)
+    root = region.node if region is not None else tree.body
     pruner = Pruner(root, standfirst=standfirst, page_text=page_text if region is None else "")
     apply_strip(pruner, rules)
     if detectors:
         if site_blocks is not None:
             site_blocks.remove_from(pruner)
         remove_boilerplate(pruner)
-    expected = prose_chars(tree.body)
-    document, body_selector = extraction_html(tree, rules, region)
+    if region is None:
+        expected = prose_chars(tree.body)
+    else:  # only the region was pruned: the rest of the page's prose is as it was
+        expected = page_prose - region.prose + prose_chars(region.node)
+    document, body_selector = extraction_html(tree, rules, region.node if region is not None else None)
     text, xpath_removals = extract_text(
         document, rule_url, rules, expected_chars=expected, fast_first=detectors
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -81,24 +82,43 @@ def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
     return kept
 
 
-def main_region(tree: LexborHTMLParser, page_prose: int) -> LexborNode | None:
+@dataclass(frozen=True, slots=True)
+class Region:
+    """The article's container and how much prose it held before pruning."""
+
+    node: LexborNode
+    prose: int
+
+
+def main_region(tree: LexborHTMLParser, page_prose: int) -> Region | None:
     """The tightest article container (<article>, <main>, role=main, itemprop=articleBody) that
     holds nearly all of the page's prose, if there is one.
 
     Handing trafilatura that region alone spares it the page's chrome: faster, and measured on
-    both development sets no less accurate.
+    both development sets no less accurate. Two disjoint containers cannot both hold 85 % of the
+    prose, so the qualifying ones are nested in each other: the tightest is the deepest.
     """
     if not page_prose:
         return None
-    best: LexborNode | None = None
-    best_size = 0
+    best: Region | None = None
+    best_depth = -1
     for node in tree.css(MAIN_REGION_SELECTOR):
-        if prose_chars(node) < MAIN_REGION_SHARE * page_prose:
+        prose = prose_chars(node)
+        if prose < MAIN_REGION_SHARE * page_prose:
             continue
-        size = len(node.html or "")
-        if best is None or size < best_size:
-            best, best_size = node, size
+        depth = _depth(node)
+        if depth > best_depth:
+            best, best_depth = Region(node, prose), depth
     return best
+
+
+def _depth(node: LexborNode) -> int:
+    depth = 0
+    ancestor = node.parent
+    while ancestor is not None:
+        depth += 1
+        ancestor = ancestor.parent
+    return depth
 
 
 def extraction_html(
