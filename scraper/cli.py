@@ -14,7 +14,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import click
 from tqdm import tqdm
@@ -81,8 +81,7 @@ def clean_item(item: InputItem, settings: CleanSettings) -> Outcome:
 
 def _learn_item(item: InputItem) -> tuple[str, set[str]]:
     """The site of one input and the keys of its text blocks (empty if it cannot be read)."""
-    folder = PurePosixPath(item.relpath).parent
-    fallback = f"folder:{item.label if item.relpath == item.stem else folder}"
+    fallback = f"folder:{Path(item.label).parent}"  # pages naming no URL: grouped by their folder
     try:
         return learn_page(item.read_page(), fallback)
     except ScraperError:

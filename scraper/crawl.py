@@ -234,14 +234,14 @@ def _cores() -> int:
 
 
 def _clean_page(
-    page: Page, rules: tuple[str, ...], timeout: float, site_blocks: LearnedBlocks | None
+    page: Page, rules: tuple[str, ...], timeout: float, site_blocks: LearnedBlocks | None, read_blocks: bool
 ) -> _Cleaned:
-    """Clean one fetched page and read its text blocks; runs in a worker process."""
+    """Clean one fetched page and, if asked, read its text blocks; runs in a worker process."""
     from . import engine  # imported in the worker, where the cost is paid once
 
     url = page.final_url or page.url
     try:
-        blocks = frozenset(learn_page(page, "")[1])
+        blocks = frozenset(learn_page(page, "")[1]) if read_blocks else frozenset()
         article = engine.clean(page, url, rules=list(rules) or None, timeout=timeout, site_blocks=site_blocks)
     except NoArticleError as exc:
         return _Cleaned(skipped=f"{exc} ({exc.reason})")
@@ -261,8 +261,8 @@ class _Cleaner:
         self.jobs = config.jobs if config.jobs is not None else _cores()
         self._pool: ProcessPoolExecutor | None = None
 
-    async def clean(self, page: Page, site_blocks: LearnedBlocks | None) -> _Cleaned:
-        args = (page, self.config.rules, self.config.timeout, site_blocks)
+    async def clean(self, page: Page, site_blocks: LearnedBlocks | None, *, read_blocks: bool) -> _Cleaned:
+        args = (page, self.config.rules, self.config.timeout, site_blocks, read_blocks)
         if self.jobs == 0:
             return _clean_page(*args)
         if self._pool is None:
@@ -544,10 +544,11 @@ class _Run:
         """Clean a fetched page, follow its links if it is a start page's, and settle it."""
         try:
             site = site_of(page.final_url or record.url) or _site(record.url)
-            cleaned = await self.cleaner.clean(page, self.state.learned_blocks(site))
-            if cleaned.blocks and record.last_fetched_at is None:
-                # A page teaches the site memory once: a revisit (a growing live blog) counted
-                # again would make its own text look like a block repeated across pages.
+            # A page teaches the site memory once: a revisit (a growing live blog) counted again
+            # would make its own text look like a block repeated across pages.
+            first_visit = record.last_fetched_at is None
+            cleaned = await self.cleaner.clean(page, self.state.learned_blocks(site), read_blocks=first_visit)
+            if cleaned.blocks:
                 self.state.add_site_page(site, cleaned.blocks)
             if self._follows_links(record):
                 self._follow_links(page, record)

@@ -210,9 +210,7 @@ def build_config(
         for key in _LIST_KEYS & top.keys():
             top[key] = tuple(top[key])
         return CrawlConfig(**top, fetch=fetch, politeness=politeness)
-    except ConfigError as exc:
-        raise ConfigError(f"{label}: {exc}") from None
-    except (TypeError, ValueError) as exc:
+    except (ConfigError, TypeError, ValueError) as exc:
         raise ConfigError(f"{label}: {exc}") from None
 
 

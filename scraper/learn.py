@@ -25,7 +25,7 @@ from .article import Page
 from .boilerplate import Pruner, text_of
 from .decode import decode_html
 from .errors import InputError
-from .prune import drop_noise
+from .prune import drop_noise, outermost
 from .urls import host_of
 
 # Elements that hold a block of text a template repeats (not inline runs, not the page itself).
@@ -100,14 +100,9 @@ def learn_page(page: Page, fallback_site: str) -> tuple[str, set[str]]:
     return site_of(page.final_url or page.url or own_url) or fallback_site, keys
 
 
-def _inside_any(node: LexborNode, found: list[tuple[LexborNode, str]]) -> bool:
-    ids = {other.mem_id for other, _ in found if other is not node}
-    ancestor = node.parent
-    while ancestor is not None:
-        if ancestor.mem_id in ids:
-            return True
-        ancestor = ancestor.parent
-    return False
+def pages_needed(pages_seen: int) -> float:
+    """How many pages a block must be on, out of ``pages_seen`` of its site, to be learned."""
+    return max(MIN_PAGES, MIN_SHARE * pages_seen)
 
 
 @dataclass(slots=True)
@@ -127,7 +122,7 @@ class SiteMemory:
 
     def learned(self) -> LearnedBlocks:
         """The blocks with enough evidence to be removed from this site's pages."""
-        needed = max(MIN_PAGES, MIN_SHARE * self.pages)
+        needed = pages_needed(self.pages)
         return LearnedBlocks({key: count for key, count in self.seen.items() if count >= needed}, self.pages)
 
 
@@ -146,8 +141,8 @@ class LearnedBlocks:
         if not self.pages_on:
             return
         found = [(node, key) for node, key in text_blocks(pruner.root) if key in self.pages_on]
-        outermost = [(node, key) for node, key in found if not _inside_any(node, found)]
-        if sum(len(text_of(node)) for node, _ in outermost) > MAX_PAGE_SHARE * pruner.page_chars:
+        top = outermost([node for node, _ in found])
+        if sum(len(text_of(node)) for node in top) > MAX_PAGE_SHARE * pruner.page_chars:
             return
         pruner.remove_all(
             (

@@ -58,13 +58,13 @@ def body_nodes(tree: LexborHTMLParser, rules: Sequence[SiteRule]) -> tuple[list[
     """
     for rule in reversed(rules):
         for selector in rule.body:
-            nodes = _outermost(tree.css(selector))
+            nodes = outermost(tree.css(selector))
             if nodes:
                 return nodes, selector
     return [], None
 
 
-def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+def outermost(nodes: list[LexborNode]) -> list[LexborNode]:
     """Each matched node once, and none inside another (a selector list may match a node twice,
     or a container and its child): the body's text must not be repeated."""
     ids = {node.mem_id for node in nodes}

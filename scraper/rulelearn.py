@@ -27,7 +27,6 @@ from .engine import clean
 from .errors import ScraperError
 from .learn import (
     MAX_BLOCK_CHARS,
-    MIN_BLOCK_CHARS,
     BlockMemory,
     LearnedBlocks,
     block_key,
@@ -35,7 +34,7 @@ from .learn import (
     read_page,
     text_blocks,
 )
-from .prune import drop_noise
+from .prune import drop_noise, outermost
 
 # Class names and ids that a build tool generated: they differ from deploy to deploy.
 GENERATED_NAME = re.compile(
@@ -144,8 +143,12 @@ def draft_rule(pages: Sequence[SavedPage], site: str, *, rule_path: Path) -> Dra
     texts: list[str] = []
     done: set[str] = set()
     for _, tree in trees:
-        for node, key in text_blocks(tree.body):  # type: ignore[arg-type]
-            if key not in keys or key in done or _inside_learned(node, keys):
+        pairs = [(node, key) for node, key in text_blocks(tree.body) if key in keys]  # type: ignore[arg-type]
+        found = {node.mem_id: key for node, key in pairs}
+        nodes = [node for node, _ in pairs]
+        for node in outermost(nodes):
+            key = found[node.mem_id]
+            if key in done:
                 continue
             done.add(key)
             text = text_of(node)
@@ -164,22 +167,13 @@ def draft_rule(pages: Sequence[SavedPage], site: str, *, rule_path: Path) -> Dra
                     if pattern not in lines:
                         lines.append(pattern)
 
-    toml = _render(site, pages, trees, selectors, lines, texts, learned, rule_path)
+    toml = _render(site, trees, selectors, lines, texts, learned, rule_path)
     return DraftRule(toml, tuple(selectors), tuple(lines), len(trees), len(keys))
 
 
 def _escape(text: str) -> str:
     """``re.escape`` without the escapes a reader does not need (spaces, hyphens, quotes)."""
     return re.escape(text).replace("\\ ", " ").replace("\\-", "-").replace("\\'", "'")
-
-
-def _inside_learned(node: LexborNode, keys: set[str]) -> bool:
-    ancestor = node.parent
-    while ancestor is not None and ancestor.tag not in ("body", "html"):
-        if MIN_BLOCK_CHARS <= len(text_of(ancestor)) <= MAX_BLOCK_CHARS and _key_of(ancestor) in keys:
-            return True
-        ancestor = ancestor.parent
-    return False
 
 
 def _toml_list(name: str, values: Sequence[str]) -> str:
@@ -198,7 +192,6 @@ def _literal(value: str) -> str:
 
 def _render(
     site: str,
-    pages: Sequence[SavedPage],
     trees: list[tuple[SavedPage, LexborHTMLParser]],
     selectors: list[str],
     lines: list[str],

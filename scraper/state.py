@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any
 
 from .errors import InputError
-from .learn import MAX_BLOCKS_PER_SITE, MIN_PAGES, MIN_SHARE, LearnedBlocks
+from .learn import MAX_BLOCKS_PER_SITE, LearnedBlocks, pages_needed
 from .urls import origin
 
 SCHEMA_VERSION = 2
@@ -535,7 +535,7 @@ class CrawlState:
         pages = row[0]
         rows = self._db.execute(
             "SELECT key, pages FROM site_blocks WHERE site = ? AND pages >= ?",
-            (site, max(MIN_PAGES, MIN_SHARE * pages)),
+            (site, pages_needed(pages)),
         ).fetchall()
         return LearnedBlocks(dict(rows), pages) if rows else None
 
