@@ -10,6 +10,7 @@ prose or a container that holds much of the page's text, so article text is not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -378,18 +379,30 @@ def _prose_follows(node: LexborNode) -> bool:
     return False
 
 
+# A deck is one headline-style line: short and not ended as a sentence. A description that matches
+# a full sentence (or several) is the page's own first paragraph, quoted: it stays.
+_DECK_MAX_CHARS = 200
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
+
+
+def _is_deck(text: str) -> bool:
+    return len(text) <= _DECK_MAX_CHARS and not _SENTENCE_END.search(text)
+
+
 def detect_standfirst(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """The standfirst next to the headline, when it repeats the page's description.
 
-    It is kept as ``Article.description``. A paragraph that opens the body (a lede that the
-    description quotes, as wire stories do) is left alone.
+    It is kept as ``Article.description``. Only a deck (a short line that is not a sentence) is
+    taken: a description that quotes whole sentences is the body's own opening, and a paragraph
+    followed by prose opens the body (a lede, as wire stories do); both stay.
     """
     if not page.standfirst:
         return
     wanted = _squash(page.standfirst)
     for h1 in page.root.css("h1"):
         for node in _standfirst_scopes(h1):
-            if _squash(text_of(node)) == wanted and not _prose_follows(node):
+            text = text_of(node)
+            if _squash(text) == wanted and _is_deck(text) and not _prose_follows(node):
                 yield node, "standfirst (kept as the description)"
                 return
 
