@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .boilerplate import Pruner, prose_chars
+from .boilerplate import Pruner, prose_chars, text_of
+from .patterns import JAVASCRIPT_REQUIRED
 from .rules import SiteRule
 
 # Never article text, and the bulk of most pages' bytes: dropping them first makes every later
@@ -17,7 +18,6 @@ NOISE_SELECTOR = ", ".join(
     (
         "script",
         "style",
-        "noscript",
         "template",
         "svg",
         "iframe",
@@ -38,9 +38,67 @@ MAIN_REGION_SELECTOR = "article, main, [role=main], [itemprop=articleBody]"
 
 
 def drop_noise(tree: LexborHTMLParser) -> None:
-    """Remove scripts, styles and other nodes that never hold article text."""
+    """Remove scripts, styles and other nodes that never hold article text; render <noscript>."""
+    render_noscript(tree)
     for node in tree.css(NOISE_SELECTOR):
         node.decompose()
+
+
+# A <noscript> with more text than this is content, even if it also asks for JavaScript.
+_NOSCRIPT_NOTICE_CHARS = 300
+_DUPLICATE_PROBE_CHARS = 120
+# Each <noscript> is looked up afresh (a scan of the page): past this many, the rest are dropped.
+_MAX_NOSCRIPTS = 200
+
+
+def render_noscript(tree: LexborHTMLParser) -> None:
+    """Show <noscript> content as a browser without scripts does, and drop script fallbacks.
+
+    Blogger and other CMSs serve the post inside <noscript> for readers without scripts, and an
+    unclosed <noscript> (a tracking pixel whose end tag is missing) holds the rest of the body once
+    parsed: deleting either deletes the article. So a <noscript> is unwrapped (its content stays in
+    place) unless it is a fallback of no value as text: empty of text (pixels, lazy-image copies,
+    tag-manager iframes), an "enable JavaScript" notice, or a copy of text shown elsewhere.
+    """
+    node = tree.css_first("noscript")
+    if node is None:
+        return
+    page_text = _squash(text_of(tree.body)) if tree.body is not None else ""
+    # One at a time, outermost first, each looked up afresh: a decomposed <noscript> frees the
+    # ones nested in it, and an unwrapped one hands its nested ones to the next lookup.
+    for _ in range(_MAX_NOSCRIPTS):
+        text = _squash(text_of(node))
+        if _is_fallback(node, text, page_text):
+            node.decompose()
+        else:
+            node.unwrap()
+        node = tree.css_first("noscript")
+        if node is None:
+            return
+    for node in outermost(tree.css("noscript")):  # a page of thousands: the rest are dropped
+        node.decompose()
+
+
+def _is_fallback(node: LexborNode, text: str, page_text: str) -> bool:
+    if not text or _in_head(node):
+        return True
+    if len(text) <= _NOSCRIPT_NOTICE_CHARS and JAVASCRIPT_REQUIRED.search(text):
+        return True
+    probe = text[:_DUPLICATE_PROBE_CHARS]
+    return len(probe) >= _DUPLICATE_PROBE_CHARS // 2 and page_text.count(probe) >= 2
+
+
+def _in_head(node: LexborNode) -> bool:
+    ancestor = node.parent
+    while ancestor is not None:
+        if ancestor.tag == "head":
+            return True
+        ancestor = ancestor.parent
+    return False
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
 
 
 def apply_strip(pruner: Pruner, rules: Sequence[SiteRule]) -> None:
