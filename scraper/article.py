@@ -69,6 +69,12 @@ class Article:
     versions: dict[str, str] = field(default_factory=dict)
     removed: tuple[Removal, ...] = ()
     warnings: tuple[str, ...] = ()
+    # The visible text may be only a teaser: the page marks the article as subscriber-only
+    # (schema.org isAccessibleForFree false) or shows a paywall prompt beside a short text.
+    paywalled: bool = False
+    # Labels of site rules that failed on this page (body selectors matched nothing, or far less
+    # text than the generic path found); the page was then cleaned generically.
+    failed_rules: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: tuples become lists, removals become dicts."""
@@ -86,9 +92,20 @@ class Article:
         if unknown:
             raise ValueError(f"unknown Article fields: {', '.join(sorted(unknown))}")
         values = dict(data)
-        for key in ("authors", "tags", "warnings"):
+        for key in ("authors", "tags", "warnings", "failed_rules"):
             if key in values:
                 values[key] = tuple(values[key])
         if "removed" in values:
             values["removed"] = tuple(Removal(**r) for r in values["removed"])
         return cls(**values)
+
+
+PAYWALL_NOTE = "paywalled: only the visible teaser is there to write"
+
+
+def article_notes(article: Article) -> list[str]:
+    """What a batch should tell its user about an article it writes: a paywall teaser, and each
+    site rule that failed on the page (with how), so neither goes unnoticed."""
+    notes = [PAYWALL_NOTE] if article.paywalled else []
+    notes += [warning for warning in article.warnings if warning.startswith("site rule ")]
+    return notes

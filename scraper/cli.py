@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 import scraper
 
-from .article import Article
+from .article import PAYWALL_NOTE, Article, article_notes
 from .errors import InputError, NoArticleError, RuleError, ScraperError
 from .inputs import InputItem, expand_inputs
 from .learn import BlockMemory, LearnedBlocks, learn_page
@@ -50,6 +50,7 @@ class CleanSettings:
     rules: list[str] | None = None
     timeout: float | None = None
     site_blocks: dict[str, LearnedBlocks] = field(default_factory=dict)
+    skip_paywalled: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,8 @@ def clean_item(item: InputItem, settings: CleanSettings) -> Outcome:
         return Outcome(error=str(exc))
     except Exception as exc:  # an engine bug must not end a batch of ten thousand pages
         return Outcome(error=f"unexpected {type(exc).__name__}: {exc} (a bug: please report it)")
+    if article.paywalled and settings.skip_paywalled:
+        return Outcome(skipped=f"{PAYWALL_NOTE} (--skip-paywalled)")
     return Outcome(article=article)
 
 
@@ -197,8 +200,11 @@ class Reporter:
         else:
             self.bar.write(message, file=sys.stderr)
 
-    def ok(self) -> None:
+    def ok(self, label: str, article: Article | None = None) -> None:
         self.done += 1
+        if article is not None and not self.quiet:
+            for note in article_notes(article):
+                self.say(f"note: {label}: {note}")
         self.bar.update()
 
     def skip(self, label: str, why: str) -> None:
@@ -283,9 +289,17 @@ def _default_jobs() -> int:
     is_flag=True,
     help="Do not remove blocks that repeat across pages of one site (learned from the inputs).",
 )
+@click.option(
+    "--skip-paywalled",
+    is_flag=True,
+    help="Skip paywalled pages (by default their visible teaser is written, flagged paywalled).",
+)
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
 @click.option(
-    "-q", "--quiet", is_flag=True, help="No summary line and no 'skipped' lines (errors still show)."
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No summary line and no 'skipped' or 'note' lines (errors still show).",
 )
 def clean(
     inputs: tuple[str, ...],
@@ -296,6 +310,7 @@ def clean(
     jobs: int | None,
     timeout: float,
     no_learn: bool,
+    skip_paywalled: bool,
     fail_fast: bool,
     quiet: bool,
 ) -> None:
@@ -305,7 +320,9 @@ def clean(
     One input without -o prints its text to stdout (or, with --format, the chosen format).
     With -o DIR each input gets its own output, named after its path under the folder
     argument it came from; --format jsonl writes one DIR/articles.jsonl for the batch.
-    Pages that are not articles (index pages, stubs) are skipped, not failed. Exit status:
+    Pages that are not articles (index pages, stubs) are skipped, not failed; a paywalled
+    page's visible teaser is written and noted (--skip-paywalled skips it), as is a site rule
+    that failed on a page (it is then cleaned generically). Exit status:
     0 if nothing failed, 1 if an input failed, 2 for usage or rule-file errors.
 
     \b
@@ -345,7 +362,9 @@ def clean(
                 count, pages = len(blocks.pages_on), blocks.pages_seen
                 click.echo(f"learned: {count} repeated blocks from {pages} pages of {site}", err=True)
     reporter = Reporter(len(items), quiet=quiet)
-    settings = CleanSettings(url=url, rules=rules, timeout=timeout, site_blocks=site_blocks)
+    settings = CleanSettings(
+        url=url, rules=rules, timeout=timeout, site_blocks=site_blocks, skip_paywalled=skip_paywalled
+    )
     outcomes = run_batch(items, settings, jobs)
     try:
         if out is None:
@@ -445,7 +464,7 @@ def _report(reporter: Reporter, item: InputItem, outcome: Outcome) -> bool:
     if outcome.skipped is not None:
         reporter.skip(item.label, outcome.skipped)
     else:
-        reporter.ok()
+        reporter.ok(item.label, outcome.article)
     return False
 
 

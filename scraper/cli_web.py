@@ -21,7 +21,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from .article import Article, Page
+from .article import PAYWALL_NOTE, Article, Page, article_notes
 from .crawl import CrawlReport, crawl, keep_raw, url_stem
 from .crawlconfig import build_config, load_config
 from .engine import clean as clean_page
@@ -63,6 +63,8 @@ class _Progress:
         kind = event["event"]
         if kind in ("failed", "gave-up", "seed-failed"):
             self._say(f"error: {event.get('error')}")
+        if kind == "rule-failed" and not self.quiet:
+            self._say(f"warning: {event['url']}: {event.get('warning')}")
         if kind == "seed" and event.get("new"):
             self.bar.total = (self.bar.total or 0) + event["new"]
             self.bar.refresh()
@@ -89,6 +91,10 @@ class _Progress:
                 f"{t.failed} failed, in {report.seconds:.1f} s; report: {report_path}",
                 err=True,
             )
+            if t.paywalled:
+                click.echo(f"paywalled: {t.paywalled} pages showed only a teaser", err=True)
+            for rule, count in sorted(report.rule_failures.items()):
+                click.echo(f"rule failures: {rule} failed on {count} pages (cleaned generically)", err=True)
             if report.stopped_early:
                 click.echo(f"stopped early: {report.stopped_early}", err=True)
 
@@ -124,6 +130,12 @@ class _Progress:
     help="Allow URLs on private, loopback and link-local addresses (refused by default).",
 )
 @click.option(
+    "--skip-paywalled",
+    is_flag=True,
+    default=None,
+    help="Do not write paywalled pages (by default their visible teaser is written, flagged).",
+)
+@click.option(
     "--log-json", is_flag=True, help="One JSON line per event on stderr, and the report at the end."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No summary line (errors still show).")
@@ -148,6 +160,7 @@ def crawl_command(
     no_raw: bool | None,
     ignore_robots: bool | None,
     allow_private_networks: bool | None,
+    skip_paywalled: bool | None,
     log_json: bool,
     quiet: bool,
 ) -> None:
@@ -185,6 +198,7 @@ def crawl_command(
         "keep_raw": False if no_raw else None,
         "obey_robots": False if ignore_robots else None,
         "allow_private_networks": True if allow_private_networks else None,
+        "skip_paywalled": True if skip_paywalled else None,
     }
     try:
         if config_file is not None:
@@ -234,7 +248,8 @@ async def _fetch_all(
 @click.option("--user-agent", help="User-Agent header; include a contact URL or address.")
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (your own sites).")
 @click.option("--allow-private-networks", is_flag=True, help="Allow private, loopback, link-local addresses.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@click.option("--skip-paywalled", is_flag=True, help="Skip paywalled pages (default: write the teaser).")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line, no 'skipped' or 'note' lines.")
 def fetch_command(
     urls: tuple[str, ...],
     out: Path | None,
@@ -244,6 +259,7 @@ def fetch_command(
     user_agent: str | None,
     ignore_robots: bool,
     allow_private_networks: bool,
+    skip_paywalled: bool,
     quiet: bool,
 ) -> None:
     """Fetch the given URLs and clean them (no state, no discovery): one URL without -o
@@ -280,7 +296,12 @@ def fetch_command(
                 if raw_dir is not None:
                     keep_raw(raw_dir, url_stem(url), page)
                 article = clean_page(page, page.final_url or url, rules=rules, timeout=30.0)
+                if article.paywalled and skip_paywalled:
+                    raise NoArticleError(f"{PAYWALL_NOTE} (--skip-paywalled)", reason="paywall")
                 _emit(article, url, out, fmt, writer, added)
+                if not quiet:
+                    for note in article_notes(article):
+                        click.echo(f"note: {url}: {note}", err=True)
             except NoArticleError as exc:
                 skipped += 1
                 if not quiet:

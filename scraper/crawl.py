@@ -88,6 +88,8 @@ class HostCounts:
     failed: int = 0
     gone: int = 0
     skipped_robots: int = 0
+    paywalled: int = 0  # articles whose text is a paywall teaser (written, or skipped if asked)
+    rule_failures: int = 0  # pages on which a site rule failed and generic cleaning stood in
 
 
 @dataclass(slots=True)
@@ -102,6 +104,8 @@ class CrawlReport:
     hosts: dict[str, HostCounts] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     stopped_early: str | None = None
+    # Pages on which each site rule failed (see Article.failed_rules): a redesign shows here.
+    rule_failures: dict[str, int] = field(default_factory=dict)
 
     def host(self, name: str) -> HostCounts:
         return self.hosts.setdefault(name, HostCounts())
@@ -129,6 +133,7 @@ class CrawlReport:
             "totals": asdict(self.totals),
             "hosts": {name: asdict(counts) for name, counts in sorted(self.hosts.items())},
             "errors": self.errors,
+            "rule_failures": dict(sorted(self.rule_failures.items())),
             "stopped_early": self.stopped_early,
             "exit_status": self.exit_status,
         }
@@ -559,6 +564,13 @@ class _Run:
                 "content_hash": content_hash,
             }
             if cleaned.article is not None:
+                self._note_flags(record, cleaned.article)
+            if cleaned.article is not None and cleaned.article.paywalled and self.config.skip_paywalled:
+                why = "paywalled: only a teaser is visible (skip_paywalled)"
+                self._settle(
+                    record, "not-article", "not_article", None, {"why": why}, error=why, **validators
+                )
+            elif cleaned.article is not None:
                 await self._accept(record, page, cleaned.article, validators)
             elif cleaned.skipped is not None:
                 # A section page between a start page and its articles is read again every run
@@ -573,6 +585,17 @@ class _Run:
                 self._failure(record, error, cleaned.retryable, None, validators)
         finally:
             self.processing.release()
+
+    def _note_flags(self, record: UrlRecord, article: Article) -> None:
+        """Count a paywall teaser and the site rules that failed on this page, and say so."""
+        counts = self.report.host(_site(record.url))
+        if article.paywalled:
+            counts.paywalled += 1
+        for label in article.failed_rules:
+            counts.rule_failures += 1
+            self.report.rule_failures[label] = self.report.rule_failures.get(label, 0) + 1
+            warning = next((w for w in article.warnings if label in w), f"site rule {label} failed")
+            self._event("rule-failed", record.url, rule=label, warning=warning)
 
     async def _accept(
         self, record: UrlRecord, page: Page, article: Article, validators: dict[str, Any]

@@ -54,6 +54,7 @@ class CrawlConfig:
     Output: ``out`` in ``format`` (as ``scraper clean -o``); the raw HTML of each article under
     ``raw_dir`` (``out/raw``) when ``keep_raw``, so a rule change can re-clean without refetching;
     the run report at ``report``; the state (SQLite) at ``state`` (``out/.scraper-state.sqlite``).
+    Paywall teasers are written (flagged ``paywalled``) unless ``skip_paywalled``.
 
     Limits: ``max_pages`` articles fetched per run, ``max_seconds`` before the run stops taking
     new URLs (the rest stay due), ``revisit_hours`` before a written article is checked again
@@ -70,6 +71,7 @@ class CrawlConfig:
     report: Path | None = None
     keep_raw: bool = True
     raw_dir: Path | None = None
+    skip_paywalled: bool = False
     allowed_hosts: tuple[str, ...] = ()
     include_subdomains: bool = False
     allow: tuple[str, ...] = ()

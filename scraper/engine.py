@@ -1,8 +1,9 @@
 """Page → Article: the one function every way in (library, CLI, crawler) goes through.
 
-decode → parse (selectolax) → bot-challenge check → metadata → rules for the host → drop noise,
-strip, detect boilerplate → extract main text (trafilatura; rescue pass if it lost the article)
-→ filter lines → JSON-LD body if the DOM showed little → wall/stub/index checks → Article.
+decode → parse (selectolax) → metadata → rules for the host → drop noise, strip, detect
+boilerplate → extract main text (trafilatura; rescue pass if it lost the article; generic pass if
+the site rule failed) → filter lines → JSON-LD body if the DOM showed little → the refusal policy
+on what was extracted (:mod:`scraper.pagekind`) → Article.
 Pure: no disk writes, no network, no global state beyond caches; safe in many processes.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from . import pagekind
 from .article import Article, Page, Removal
-from .boilerplate import Pruner, link_text_chars, prose_chars, remove_boilerplate, text_of
+from .boilerplate import Pruner, prose_chars, remove_boilerplate, text_of
 from .decode import decode_html
 from .errors import InputError, NoArticleError
 from .extract import extract_text
@@ -31,14 +32,6 @@ from .textfilter import filter_lines
 from .timelimit import time_limit
 
 _WORD = re.compile(r"\w+")
-# Less body text than this (in letters, so that Chinese and Japanese count fairly) is no article:
-# a stub, an error page, a login wall.
-MIN_ARTICLE_CHARS = 150
-# A page whose text is mostly link text, which does not call itself an article, and which has
-# little prose or yields little text, is an index page.
-_INDEX_LINK_DENSITY = 0.55
-_INDEX_MAX_PROSE = 2000
-_INDEX_MAX_LETTERS = 1200
 # When the extraction holds less than this share of the page's prose (after trafilatura's own
 # fallback), the page is extracted again without the detectors; that result is kept if it is
 # this many times longer.
@@ -46,6 +39,9 @@ RESCUE_SHARE = 0.3
 RESCUE_GAIN = 2.0
 # The JSON-LD articleBody replaces the extracted text when it is this many times longer.
 JSON_LD_GAIN = 2.0
+# A site rule whose body holds less than this share of the page's prose is checked against the
+# page cleaned without it; it fails if it holds less than this share of that text too.
+RULE_MIN_SHARE = 0.5
 _ARTICLE_TYPES = re.compile(r"article|posting|report|blog|news", re.IGNORECASE)
 
 
@@ -75,23 +71,6 @@ def _to_text(html: str | bytes | Page) -> tuple[str, bytes]:
     if isinstance(html, str):
         return html, html.encode("utf-8", errors="surrogatepass")
     raise InputError(f"html must be str, bytes or a Page, not {type(html).__name__}")
-
-
-_NON_LETTERS = re.compile(r"[\W_]+")
-
-
-def _letters(text: str) -> int:
-    """Letters and digits in ``text`` (a script-neutral size: CJK has no spaces between words)."""
-    return len(_NON_LETTERS.sub("", text))
-
-
-def _is_index_page(meta: Metadata, link_density: float, prose: int, letters: int) -> bool:
-    """A page of links that does not call itself an article and has little prose or text."""
-    if meta.page_type and _ARTICLE_TYPES.search(meta.page_type):
-        return False
-    if link_density < _INDEX_LINK_DENSITY:
-        return False
-    return prose < _INDEX_MAX_PROSE or letters < _INDEX_MAX_LETTERS
 
 
 def clean(
@@ -183,61 +162,115 @@ def _clean(
     if tree.body is None or not text_html.strip():
         raise NoArticleError("the page is empty", reason="empty")
     signals = pagekind.read_signals(tree, text_html)
-    if signals.challenge is not None:
-        raise NoArticleError(signals.challenge.message, reason=signals.challenge.reason)
     meta = extract_metadata(tree, url)
     rule_url = url or meta.canonical_url
     applicable = book.for_url(rule_url)
     drop_noise(tree)
     page_text = text_of(tree.body)
-    if not page_text:  # an app shell or a challenge page may still say why
-        verdict = pagekind.after_extraction(signals, "", 0) or pagekind.Verdict("empty", "the page is blank")
-        raise NoArticleError(verdict.message, reason=verdict.reason)
-    link_density = link_text_chars(tree.body) / len(page_text)
+    links = pagekind.read_links(tree.body, page_text)
 
     warnings: list[str] = []
-    found = _prune_and_extract(
-        tree,
-        rule_url,
-        applicable,
-        detectors=True,
-        standfirst=meta.description,
-        page_text=page_text,
-        site_blocks=site_blocks,
-    )
-    if len(found.text) < RESCUE_SHARE * found.prose_chars:
+    failed_rules: list[str] = []
+    found = _Extraction("", (), None, 0)
+    if page_text:
+        found = _prune_and_extract(
+            tree,
+            rule_url,
+            applicable,
+            detectors=True,
+            standfirst=meta.description,
+            page_text=page_text,
+            site_blocks=site_blocks,
+        )
+    if page_text and len(found.text) < RESCUE_SHARE * found.prose_chars:
         # trafilatura's choice of the main block is fragile: a removed header or byline can
         # make it miss a whole article. Then the page is extracted again without the detectors.
-        fresh = LexborHTMLParser(text_html)
-        drop_noise(fresh)
-        plain = _prune_and_extract(fresh, rule_url, applicable, detectors=False)
+        plain = _prune_and_extract(_fresh_tree(text_html), rule_url, applicable, detectors=False)
         if len(plain.text) > RESCUE_GAIN * len(found.text):
             found = plain
             warnings.append("the extractor missed the article after boilerplate removal; used the page as is")
-    if found.body_selector is None and any(rule.body for rule in applicable):
-        warnings.append("the site rule's body selectors matched nothing; fell back to detection")
+    if page_text:
+        found = _fail_safe(found, text_html, rule_url, applicable, site_blocks, warnings, failed_rules)
     lines, line_removals = filter_lines(found.text, applicable, header_lines=(meta.title,))
 
     text = "\n\n".join(lines)
-    letters = _letters(text)
-    if meta.json_ld_body and _letters(meta.json_ld_body) > JSON_LD_GAIN * letters:
+    units = pagekind.text_units(text)
+    if meta.json_ld_body and pagekind.text_units(meta.json_ld_body) > JSON_LD_GAIN * units:
         # The page's own structured data carries the article that its DOM does not show
         # (rendered by scripts, or cut by a paywall overlay).
         text = meta.json_ld_body.strip()
-        letters = _letters(text)
+        lines = [line for line in text.splitlines() if line.strip()]
+        units = pagekind.text_units(text)
         warnings.append("the page body held little of the article; used the JSON-LD articleBody")
-    if (verdict := pagekind.after_extraction(signals, page_text, letters)) is not None:
-        raise NoArticleError(verdict.message, reason=verdict.reason)
-    if _is_index_page(meta, link_density, found.prose_chars, letters):
-        raise NoArticleError(
-            f"looks like an index page, not an article ({link_density:.0%} of its text is links)",
-            reason="index-page",
-        )
-    if letters == 0:
-        raise NoArticleError("no article text found on the page", reason="empty")
-    if letters < MIN_ARTICLE_CHARS:
-        raise NoArticleError(f"only {letters} letters of body text: not an article", reason="too-short")
+    paywalled = pagekind.is_paywalled(meta.free, page_text, units)
+    article = _article(meta, url, text, raw, (*found.removals, *line_removals), warnings)
+    article = replace(article, paywalled=paywalled, failed_rules=tuple(failed_rules))
+    says_article = bool(meta.page_type and _ARTICLE_TYPES.search(meta.page_type))
+    verdict = pagekind.judge(signals, lines, page_text, links, says_article=says_article, paywalled=paywalled)
+    if verdict is not None:
+        raise NoArticleError(verdict.message, reason=verdict.reason, article=article)
+    return article
 
+
+def _fresh_tree(text_html: str) -> LexborHTMLParser:
+    """The page parsed again, noise dropped: for a second pass after the first was pruned."""
+    tree = LexborHTMLParser(text_html)
+    drop_noise(tree)
+    return tree
+
+
+def _fail_safe(
+    found: _Extraction,
+    text_html: str,
+    rule_url: str | None,
+    rules: list[SiteRule],
+    site_blocks: LearnedBlocks | None,
+    warnings: list[str],
+    failed_rules: list[str],
+) -> _Extraction:
+    """The generic path's text when the site rule's body selectors failed on this page.
+
+    Every rule meets a redesign one day. A rule whose body selectors match nothing has already
+    been passed over (the page was cleaned by detection); one whose body yields less than half
+    of the page's prose is checked against the page cleaned without it, and loses if it holds
+    less than half of that. Either way the failure is recorded, so a broken rule is noticed.
+    """
+    with_body = [rule for rule in rules if rule.body]
+    if not with_body:
+        return found
+    failed = with_body[-1]  # the most specific rule with a body: the one whose selectors were tried
+    if found.body_selector is None:
+        failed_rules.append(failed.label)
+        warnings.append(
+            f"site rule {failed.label} failed: its body selectors matched no element with text;"
+            " cleaned generically"
+        )
+        return found
+    if len(found.text) >= RULE_MIN_SHARE * found.prose_chars:
+        return found
+    generic = [rule for rule in rules if not rule.body]
+    plain = _prune_and_extract(
+        _fresh_tree(text_html), rule_url, generic, detectors=True, page_text="", site_blocks=site_blocks
+    )
+    if len(found.text) >= RULE_MIN_SHARE * len(plain.text):
+        return found
+    failed_rules.append(failed.label)
+    warnings.append(
+        f"site rule {failed.label} failed: its body selector {found.body_selector!r} gave"
+        f" {len(found.text)} characters, the page cleaned without the rule {len(plain.text)};"
+        " cleaned generically"
+    )
+    return plain
+
+
+def _article(
+    meta: Metadata,
+    url: str | None,
+    text: str,
+    raw: bytes,
+    removed: tuple[Removal, ...],
+    warnings: list[str],
+) -> Article:
     return Article(
         text=text,
         title=meta.title,
@@ -255,6 +288,6 @@ def _clean(
         text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source_sha256=hashlib.sha256(raw).hexdigest(),
         versions=dict(VERSIONS),
-        removed=(*found.removals, *line_removals),
+        removed=removed,
         warnings=tuple(warnings),
     )

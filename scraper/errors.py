@@ -16,6 +16,11 @@ Messages say what went wrong and what to do; nothing returns ``None`` for failur
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .article import Article
+
 
 class ScraperError(Exception):
     """Root of every error this package raises on purpose."""
@@ -44,11 +49,15 @@ class NoArticleError(ScraperError):
     words of body text), ``index-page`` (a list of links), ``bot-challenge`` (a captcha or
     "Just a moment..." interstitial), ``javascript-required`` (an app shell), ``consent-wall``,
     ``paywall`` (only the prompt and a teaser), ``error-page`` (a 404/500 page served as 200).
+
+    ``article`` is what was extracted anyway (metadata, and whatever text there was), or
+    ``None`` when nothing could be read: a caller that wants even a stub can take it.
     """
 
-    def __init__(self, message: str, *, reason: str) -> None:
+    def __init__(self, message: str, *, reason: str, article: Article | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.article = article
 
 
 class ExtractionTimeout(ScraperError):

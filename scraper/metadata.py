@@ -85,6 +85,8 @@ class Metadata:
     image: str | None = None
     json_ld_body: str | None = None
     page_type: str | None = None
+    # schema.org isAccessibleForFree of the article: False marks subscriber-only content.
+    free: bool | None = None
 
 
 QUOTES = "\"'\u2018\u2019\u201c\u201d"
@@ -1681,7 +1683,17 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
         image=image,
         json_ld_body=_body_text(article.get("articleBody")),
         page_type=page_type,
+        free=_json_bool(article.get("isAccessibleForFree")),
     )
+
+
+def _json_bool(value: Any) -> bool | None:
+    """A schema.org Boolean as pages write it: true/false, "True"/"False", "yes"/"no"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return {"true": True, "false": False, "yes": True, "no": False}.get(value.strip().lower())
+    return None
 
 
 def _sitename(json_ld: _JsonLd, article: dict[str, Any], metas: dict[str, list[str]]) -> str | None:

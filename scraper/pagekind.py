@@ -1,33 +1,74 @@
-"""Recognise pages that hold no article and say why: bot challenges, JavaScript walls, consent
-walls, paywall stubs and error pages served with status 200.
+"""The refusal policy: whether a page holds no article, judged on the text that was *extracted*.
 
-Each test needs a strong marker (a challenge title, a 404 heading, a paywall prompt) *and*
-little article text, so an article that merely mentions cookies, captchas or paywalls is
-never rejected.
+Refusing a real article is the worst thing this tool can do (a cron crawl loses it silently), so
+a page is refused only when there is nothing to give: no text, a wall or challenge whose
+extracted text is nearly nothing once the wall's own words are set aside, an error page, or an
+index page whose extracted text is mostly its link texts with hardly a sentence of its own.
+
+Sizes are counted in script-neutral *units* (:func:`text_units`): letters and digits, with a
+Chinese, Japanese or Korean character worth three, so that a 500-character Japanese article
+weighs what its English translation would. A whole page's link density never decides alone:
+navigation and footers make short articles on busy sites look like link lists.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from .patterns import (
     BOT_CHALLENGE,
     BOT_CHALLENGE_MARKUP,
     CONSENT_WALL,
+    COOKIE_TEXT,
     ERROR_PAGE,
     JAVASCRIPT_REQUIRED,
     PAYWALL,
 )
 
+# Less article text than this is no article: a stub, a wall, a login prompt.
+MIN_ARTICLE_UNITS = 150
 # An error page (recognised by its title or heading) may still carry some text: links, a search
-# box, apologies. Below this many letters of extracted text it is no article.
-ERROR_PAGE_MAX_LETTERS = 1200
-# Walls and stubs leave at most a teaser; a page with more text is a (short) article, even if it
-# also carries a cookie banner or a paywall prompt.
-STUB_MAX_LETTERS = 400
+# box, apologies. Below this much extracted text it is no article.
+ERROR_PAGE_MAX_UNITS = 1200
+# A challenge title ("Just a moment...") is conclusive up to this much text of the page's own.
+CHALLENGE_TITLE_MAX_UNITS = 400
+# A paywall page gives its visible teaser when the teaser holds at least this much text.
+PAYWALL_MIN_TEASER_UNITS = 50
+# A paywall prompt marks the text as a teaser only when the text is this short.
+PAYWALL_TEASER_MAX_UNITS = 1500
+# Index pages: the page is link-heavy, its extracted text has hardly a sentence (less than this
+# many units in lines that read as sentences), and that text is mostly link texts or mostly not
+# sentences (headlines, product names, prices). Measured on wcxb-dev: no article page comes near.
+INDEX_PAGE_LINK_DENSITY = 0.55
+INDEX_MAX_SENTENCE_UNITS = 300
+INDEX_LINK_SHARE = 0.5
+INDEX_MAX_SENTENCE_SHARE = 0.35
+
+_NON_LETTERS = re.compile(r"[\W_]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK_WEIGHT = 3
+_SENTENCE_END = re.compile(r"[.!?…。！？](?=$|[\s\"'”’»)\]])")
+_SENTENCE_MIN_WORDS = 6
+_SENTENCE_MIN_CJK = 15
+_LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+# Lines that are a wall's own words, set aside when asking whether anything else is there.
+_WALL_WORDS = (BOT_CHALLENGE, JAVASCRIPT_REQUIRED, CONSENT_WALL, COOKIE_TEXT, PAYWALL)
+
+
+def text_units(text: str) -> int:
+    """The size of ``text`` in a script-neutral unit: letters and digits, CJK characters x3."""
+    return len(_NON_LETTERS.sub("", text)) + (_CJK_WEIGHT - 1) * len(_CJK.findall(text))
+
+
+def is_sentence(line: str) -> bool:
+    """A line that reads as prose: several words (or CJK characters) and a sentence ending."""
+    if len(line.split()) < _SENTENCE_MIN_WORDS and len(_CJK.findall(line)) < _SENTENCE_MIN_CJK:
+        return False
+    return _SENTENCE_END.search(line) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,41 +95,74 @@ def _heading_texts(tree: LexborHTMLParser) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Signals:
-    """What the tests need from the page as served, read before noise (scripts, noscript) goes."""
+    """What the verdicts need from the page as served, read before noise (scripts) goes."""
 
     titles: tuple[str, ...]
     noscript_text: str
-    challenge: Verdict | None
+    challenge_title: bool
     html: str
 
     @property
     def challenge_markup(self) -> bool:
-        """Challenge scripts or captcha widgets in the page (read only for near-empty pages)."""
+        """Challenge scripts or captcha widgets in the page (read only for near-empty pages:
+        Cloudflare injects its script into ordinary pages, comment forms carry reCAPTCHA)."""
         return any(marker in self.html for marker in BOT_CHALLENGE_MARKUP)
 
 
 def read_signals(tree: LexborHTMLParser, html: str) -> Signals:
-    """Titles, <noscript> text, and bot-challenge signs.
-
-    A challenge title is conclusive. Challenge markup is not (Cloudflare injects its script into
-    ordinary pages, forms carry reCAPTCHA): it counts only on a page with almost no text.
-    """
+    """Titles, <noscript> text, and whether a title is a bot challenge's."""
     titles = tuple(_heading_texts(tree))
     noscript = " ".join(node.text() for node in tree.css("noscript"))
-    challenge = None
-    if any(BOT_CHALLENGE.search(title) for title in titles):
-        challenge = _CHALLENGE
+    challenge = any(BOT_CHALLENGE.search(title) for title in titles)
     return Signals(titles, noscript, challenge, html)
 
 
-def after_extraction(signals: Signals, page_text: str, letters: int) -> Verdict | None:
-    """Walls, stubs and error pages: a strong marker and little extracted text (``letters``)."""
-    if letters >= ERROR_PAGE_MAX_LETTERS:
-        return None
-    if any(ERROR_PAGE.match(title) for title in signals.titles):
-        return Verdict("error-page", f"an error page ({signals.titles[0][:60]!r}), though served as a page")
-    if letters >= STUB_MAX_LETTERS:
-        return None
+def _squash(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """The page's link texts (squashed, casefolded) and the share of its text inside links."""
+
+    texts: frozenset[str]
+    density: float
+
+
+def read_links(body: LexborNode, page_text: str) -> Links:
+    texts = [anchor.text(deep=True, separator=" ", strip=True) for anchor in body.css("a")]
+    density = sum(len(text) for text in texts) / len(page_text) if page_text else 0.0
+    return Links(frozenset(_squash(text) for text in texts if text), density)
+
+
+def _is_link_line(line: str, links: Links) -> bool:
+    return _squash(_LIST_MARK.sub("", line)) in links.texts
+
+
+def _is_index(lines: Sequence[str], links: Links) -> bool:
+    """Hardly a sentence of its own, and mostly link texts or fragments, on a link-heavy page."""
+    if links.density < INDEX_PAGE_LINK_DENSITY:
+        return False
+    total = linked = sentences = 0
+    for line in lines:
+        units = text_units(line)
+        total += units
+        if _is_link_line(line, links):
+            linked += units
+        elif is_sentence(line):
+            sentences += units
+    if sentences >= INDEX_MAX_SENTENCE_UNITS:
+        return False
+    return linked >= INDEX_LINK_SHARE * total or sentences < INDEX_MAX_SENTENCE_SHARE * total
+
+
+def _own_units(lines: Iterable[str]) -> int:
+    """Units of the lines that are not a wall's own words (consent, paywall, challenge ...)."""
+    return sum(text_units(line) for line in lines if not any(words.search(line) for words in _WALL_WORDS))
+
+
+def _wall(signals: Signals, page_text: str) -> Verdict | None:
+    """The wall or shell that stands where the article should be, if the page shows one."""
     if signals.challenge_markup:
         return _CHALLENGE
     if JAVASCRIPT_REQUIRED.search(page_text) or JAVASCRIPT_REQUIRED.search(signals.noscript_text):
@@ -96,5 +170,51 @@ def after_extraction(signals: Signals, page_text: str, letters: int) -> Verdict 
     if CONSENT_WALL.search(page_text):
         return Verdict("consent-wall", "a privacy-consent wall stands in front of the article")
     if PAYWALL.search(page_text):
-        return Verdict("paywall", "only a paywall prompt and a teaser, not the article")
+        return Verdict("paywall", "only a paywall prompt, no text of the article")
     return None
+
+
+def judge(
+    signals: Signals,
+    lines: Sequence[str],
+    page_text: str,
+    links: Links,
+    *,
+    says_article: bool,
+    paywalled: bool,
+) -> Verdict | None:
+    """Why the page holds no article, or ``None`` when its extracted ``lines`` are one.
+
+    ``says_article``: the page's metadata calls it an article (then it is never an index page).
+    ``paywalled``: the page marks its text as a teaser (see :func:`is_paywalled`); a teaser is
+    given as long as it holds a sentence or so.
+    """
+    units = sum(text_units(line) for line in lines)
+    own = _own_units(lines)
+    if signals.challenge_title and own < CHALLENGE_TITLE_MAX_UNITS:
+        return _CHALLENGE
+    if units < ERROR_PAGE_MAX_UNITS and any(ERROR_PAGE.match(title) for title in signals.titles):
+        return Verdict("error-page", f"an error page ({signals.titles[0][:60]!r}), though served as a page")
+    if paywalled and own >= PAYWALL_MIN_TEASER_UNITS:
+        return None
+    if own < MIN_ARTICLE_UNITS:
+        if (wall := _wall(signals, page_text)) is not None:
+            return wall
+        if not units:
+            return Verdict("empty", "no article text found on the page")
+        return Verdict("too-short", f"only {own} letters of article text: not an article")
+    if not says_article and _is_index(lines, links):
+        return Verdict(
+            "index-page",
+            f"looks like an index page, not an article ({links.density:.0%} of the page's text is links,"
+            " and its main text is mostly their headlines)",
+        )
+    return None
+
+
+def is_paywalled(free: bool | None, page_text: str, units: int) -> bool:
+    """The page marks its article as subscriber-only (schema.org ``isAccessibleForFree``), or
+    shows a paywall prompt beside a text short enough to be a teaser."""
+    if free is False:
+        return True
+    return units < PAYWALL_TEASER_MAX_UNITS and PAYWALL.search(page_text) is not None

@@ -111,13 +111,14 @@ def apply_strip(pruner: Pruner, rules: Sequence[SiteRule]) -> None:
 def body_nodes(tree: LexborHTMLParser, rules: Sequence[SiteRule]) -> tuple[list[LexborNode], str | None]:
     """The body containers named by the most specific rule's ``body`` selectors.
 
-    The first selector that matches wins (later ones are fallbacks for other page templates).
-    Returns the nodes and the selector, or ``([], None)`` when no rule names a body that matches.
+    The first selector that matches an element with text wins (later ones are fallbacks for
+    other page templates; an empty match, such as a skip-link target, is no body). Returns the
+    nodes and the selector, or ``([], None)`` when no rule names a body that matches.
     """
     for rule in reversed(rules):
         for selector in rule.body:
             nodes = outermost(tree.css(selector))
-            if nodes:
+            if any(node.text(strip=True) for node in nodes):
                 return nodes, selector
     return [], None
 

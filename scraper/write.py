@@ -45,6 +45,7 @@ FRONT_MATTER_KEYS = (
     "tags",
     "image",
     "word_count",
+    "paywalled",
     "source",
 )
 # Characters YAML will not take raw inside a double-quoted scalar (non-printable in YAML 1.2),
