@@ -262,10 +262,30 @@ def _looks_like_story_list(node: LexborNode) -> bool:
     return words_per_link >= _LIST_MIN_LINK_WORDS
 
 
+def _element_sibling(node: LexborNode, forward: bool) -> LexborNode | None:
+    """The nearest sibling element that holds text (skipping empty ones and text nodes)."""
+    sibling = node.next if forward else node.prev
+    while sibling is not None:
+        if sibling.tag and not sibling.tag.startswith("#") and text_of(sibling):
+            return sibling
+        sibling = sibling.next if forward else sibling.prev
+    return None
+
+
+def _between_prose(node: LexborNode) -> bool:
+    """The list sits inside the article's prose: a paragraph of prose right before and after it
+    (the list is the article's own, e.g. its sources or picks; a related list ends the body)."""
+    siblings = (_element_sibling(node, False), _element_sibling(node, True))
+    return all(
+        sibling is not None and sibling.tag == "p" and _is_prose(text_of(sibling)) for sibling in siblings
+    )
+
+
 def detect_story_lists(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
-    """Lists of links to other stories ("latest", "related") inside or after the article."""
+    """Lists of links to other stories ("latest", "related") inside or after the article; not
+    a list that the article's prose runs around."""
     for node in page.root.css("ul, ol"):
-        if _looks_like_story_list(node):
+        if _looks_like_story_list(node) and not _between_prose(node):
             yield node, "link-dense list of headlines"
 
 
