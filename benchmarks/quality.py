@@ -217,7 +217,12 @@ def summarise_non_articles(records: list[dict[str, Any]]) -> dict[str, Any]:
     seconds = sum(r["seconds"] for r in records)
     kinds = Counter(r.get("error_kind") for r in records)
     reasons = Counter(r["reason"] for r in records if r.get("error_kind") == "no-article")
+    by_type: dict[str, Counter[str]] = {}
+    for r in records:
+        verdict = r.get("reason") or ("text" if not r.get("error_kind") else r["error_kind"])
+        by_type.setdefault(r.get("type") or "?", Counter())[verdict] += 1
     return {
+        "by_type": {kind: dict(sorted(counts.items())) for kind, counts in sorted(by_type.items())},
         "pages": len(records),
         "crashes": kinds["crash"] + kinds["timeout"],
         "no_article": kinds["no-article"],
@@ -260,6 +265,7 @@ class DatasetRun:
     detectors: DetectorTally = field(default_factory=DetectorTally)
     detectors_non_articles: DetectorTally = field(default_factory=DetectorTally)
     wall_seconds: float = 0.0
+    empty_truth: set[str] = field(default_factory=set)  # article pages whose reference has no words
 
 
 def run_dataset(
@@ -299,6 +305,8 @@ def run_dataset(
             run.non_articles.append(record)
             continue
 
+        if not metrics.tokens(sample.reference):
+            run.empty_truth.add(sample.id)
         outputs: dict[str, Output] = {}
         # Interleave ours and bare trafilatura, alternating which goes first, so drifts in machine load
         # and cache warmth fall on both alike.
@@ -402,6 +410,7 @@ def report(run: DatasetRun, worst: int) -> dict[str, Any]:
             )
             print(f"all-leak without whitespace normalisation (the README's definition): {raw}")
 
+        result["refusals"] = report_refusals(run, run.empty_truth)
         report_errors(run)
         report_detectors(run)
         if worst > 0:
@@ -418,6 +427,9 @@ def report(run: DatasetRun, worst: int) -> dict[str, Any]:
             + f"  other ScraperError {non['other_scraper_errors']}  text {non['returned_text']}"
             f"  >{SLOW_SECONDS:g} s {len(non['slow'])}  docs/s {_num(non['docs_per_s'], 1)}"
         )
+        for kind, verdicts in non["by_type"].items():
+            shown = ", ".join(f"{verdict} {n}" for verdict, n in verdicts.items())
+            print(f"   {kind} ({sum(verdicts.values())}): {shown}")
         for page_id, error in non["crashed"]:
             print(f"   crash {page_id}: {error}")
         for page_id, seconds in non["slow"]:
@@ -428,6 +440,29 @@ def report(run: DatasetRun, worst: int) -> dict[str, Any]:
     result["non_article_pages"] = run.non_articles
     result["unreadable"] = run.missing
     return result
+
+
+def report_refusals(run: DatasetRun, samples_empty: set[str]) -> dict[str, Any]:
+    """Ground-truth articles that ours refused (NoArticleError): the figure that must be 0.
+
+    A page whose ground truth holds no text at all has nothing to give; it is listed apart."""
+    refused = [a for a in run.articles if a["ours"].get("error_kind") == "no-article"]
+    real = [a for a in refused if a["id"] not in samples_empty]
+    empty = [a for a in refused if a["id"] in samples_empty]
+    line = f"refusals of ground-truth articles: {len(real)} of {len(run.articles)}"
+    if real:
+        line += " (" + ", ".join(f"{a['id']} {a['ours'].get('reason')}" for a in real[:10]) + ")"
+    if empty:
+        line += f"; plus {len(empty)} whose ground truth is empty too: " + ", ".join(
+            f"{a['id']} {a['ours'].get('reason')}" for a in empty
+        )
+    print(line)
+    if "bare" in run.extractor_names:
+        ours = _mean(a["ours"]["r"] for a in run.articles)
+        bare = _mean(a["bare"]["r"] for a in run.articles)
+        lower = sum(1 for a in run.articles if a["ours"]["r"] < a["bare"]["r"] - 0.05)
+        print(f"recall ours {ours:.4f} vs bare {bare:.4f}; pages where ours is 0.05+ below bare: {lower}")
+    return {"refused": [a["id"] for a in real], "refused_empty_truth": [a["id"] for a in empty]}
 
 
 def report_errors(run: DatasetRun) -> None:

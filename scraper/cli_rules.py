@@ -4,7 +4,8 @@ Thin click layers over :mod:`scraper.rulecheck`; ``rules_group`` is a plain clic
 more commands (an importer of other rule formats) can be added to it with ``add_command``.
 
 Exit statuses of ``scraper rules check``: 0 every file parsed and every test passed (warnings
-allowed); 1 a test failed; 2 a file is invalid (or a folder is missing).
+allowed); 1 a test failed, or a site rule failed on a page given with ``--pages``; 2 a file is
+invalid (or a folder is missing).
 Of ``scraper rules show``: 0 shown; 1 the page could not be read, fetched or cleaned (not an
 article, say); 2 a rule file is invalid.
 """
@@ -20,7 +21,7 @@ import click
 from .article import Page, Removal
 from .errors import FetchError, InputError, NoArticleError, RuleError, ScraperError
 from .fetch import FetchSettings
-from .inputs import InputItem, page_stem
+from .inputs import InputItem, expand_inputs, page_stem
 from .resources import shipped_dir
 from .rulecheck import (
     CheckReport,
@@ -32,6 +33,7 @@ from .rulecheck import (
     explain,
     read_rules,
 )
+from .rulepages import check_pages
 from .web import fetch
 
 EXIT_STATUS: dict[Status, int] = {"ok": 0, "failed": 1, "invalid": 2}
@@ -119,20 +121,32 @@ def _summary(report: CheckReport) -> str:
     is_flag=True,
     help="Check only the given folders (their tests still run over the shipped rules).",
 )
-def check_command(dirs: tuple[Path, ...], no_shipped: bool) -> None:
+@click.option(
+    "--pages",
+    "pages",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Also clean these saved pages (files or folders, e.g. a crawl's raw/) and report every "
+    "site rule that fails on them; repeatable.",
+)
+def check_command(dirs: tuple[Path, ...], no_shipped: bool, pages: tuple[Path, ...]) -> None:
     """Parse every rule file and run its [[test]] entries.
 
     Checks the shipped rules, $SCRAPER_RULES_DIR and every *.toml in each DIR. The tests run
     with the rules layered as `scraper clean --rules DIR...` loads them. One line per file;
     under a failed file, each missing or leaked snippet; then a summary. Warnings (a rule
     without tests, a rule its tests never exercise, a file replaced by another) do not fail
-    the check. Exit status: 0 all ok, 1 a test failed, 2 a file is invalid.
+    the check. With --pages, every saved page is cleaned too, and each site rule whose body
+    selectors failed on a page (matched nothing, or far less text than the page cleaned without
+    the rule: a redesign) is reported with the page. Exit status: 0 all ok, 1 a test failed or
+    a rule failed on a page, 2 a file is invalid.
 
     \b
     Examples:
         scraper rules check
         scraper rules check my-rules/
         scraper rules check --no-shipped my-rules/ other-rules/
+        scraper rules check my-rules/ --pages crawl/raw/
     """
     if no_shipped and not dirs:
         raise click.UsageError("--no-shipped needs at least one DIR to check")
@@ -144,8 +158,33 @@ def check_command(dirs: tuple[Path, ...], no_shipped: bool) -> None:
         for line in _file_lines(result):
             click.echo(line)
     click.echo(_summary(report))
-    if report.worst != "ok":
-        click.get_current_context().exit(EXIT_STATUS[report.worst])
+    status = EXIT_STATUS[report.worst]
+    if pages and report.worst != "invalid" and _report_pages(pages, dirs):
+        status = max(status, EXIT_STATUS["failed"])
+    if status:
+        click.get_current_context().exit(status)
+
+
+def _report_pages(targets: Sequence[Path], dirs: Sequence[Path]) -> bool:
+    """Clean the saved pages and print each rule that failed on them; True if any did."""
+    try:
+        items = expand_inputs([str(target) for target in targets], None).items
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    found = check_pages(items, read_rules(list(dirs)))
+    for label, applied in sorted(found.applied.items()):
+        failed = found.failed(label)
+        mark = click.style("FAILED", fg="red") if failed else click.style("ok", fg="green")
+        click.echo(f"{mark}  {label}: body selectors failed on {failed} of {applied} pages it applies to")
+        for failure in (f for f in found.failures if f.rule == label):
+            click.echo(f"{_INDENT}{failure.page}: {failure.warning}")
+    for line in found.unreadable:
+        click.echo(f"{_INDENT}unreadable: {line}")
+    click.echo(
+        f"pages: {found.pages} cleaned, {_plural(len(found.failures), 'rule failure')}"
+        f", {len(found.unreadable)} unreadable"
+    )
+    return bool(found.failures)
 
 
 # -- scraper rules show ----------------------------------------------------------------------

@@ -187,6 +187,24 @@ def test_overriding_and_host_clashes_are_warned(tmp_path: Path) -> None:
     assert any("host b.example is also claimed by" in w for w in clash.warnings)
 
 
+def test_check_pages_reports_a_rule_that_fails_on_saved_pages(tmp_path: Path) -> None:
+    """A redesign shows on saved pages: the shipped theguardian.com rule's body selectors hit an
+    empty skip-link target on the 2019 layout; the page is named, the check fails (exit 1)."""
+    pages = Path(__file__).resolve().parent / "pages" / "nothing_lost"
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    for name in ("guardian_2019_layout.html", "quoted_tweets.html"):
+        (saved / name).write_bytes((pages / name).read_bytes())
+    result = _invoke("check", "--pages", str(saved))
+    assert result.exit_code == 1, result.output
+    assert "rule:theguardian.com: body selectors failed on 1 of 1 pages it applies to" in result.output
+    assert "guardian_2019_layout.html: site rule rule:theguardian.com failed" in result.output
+    assert "pages: 2 cleaned, 1 rule failure, 0 unreadable" in result.output
+    ok = _invoke("check", "--pages", str(saved / "quoted_tweets.html"))
+    assert ok.exit_code == 0, ok.output
+    assert "pages: 1 cleaned, 0 rule failures" in ok.output
+
+
 def test_no_shipped_needs_a_folder_and_folders_must_exist(tmp_path: Path) -> None:
     assert _invoke("check", "--no-shipped").exit_code == 2
     assert _invoke("check", str(tmp_path / "nope")).exit_code == 2
