@@ -403,10 +403,13 @@ def _prose_follows(node: LexborNode) -> bool:
 # a full sentence (or several) is the page's own first paragraph, quoted: it stays.
 _DECK_MAX_CHARS = 200
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
+_SENTENCE_BREAK = re.compile(r"[.!?。！？][\"'”’»)\]]*\s+[A-ZÀ-ÖØ-Þ¿¡\"“„«]")
 
 
 def _is_deck(text: str) -> bool:
-    return len(text) <= _DECK_MAX_CHARS and not _SENTENCE_END.search(text)
+    return (
+        len(text) <= _DECK_MAX_CHARS and not _SENTENCE_END.search(text) and not _SENTENCE_BREAK.search(text)
+    )
 
 
 def detect_standfirst(page: Pruner) -> Iterable[tuple[LexborNode, str]]:

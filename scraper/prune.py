@@ -159,16 +159,28 @@ def main_region(tree: LexborHTMLParser, page_prose: int) -> Region | None:
     """
     if not page_prose:
         return None
+    headline = tree.body.css_first("h1") if tree.body is not None else None
     best: Region | None = None
     best_depth = -1
     for node in tree.css(MAIN_REGION_SELECTOR):
         prose = prose_chars(node)
         if prose < MAIN_REGION_SHARE * page_prose:
             continue
+        if headline is not None and not _holds(node, headline):
+            continue  # the headline's standfirst and lede would be left out with it
         depth = _depth(node)
         if depth > best_depth:
             best, best_depth = Region(node, prose), depth
     return best
+
+
+def _holds(outer: LexborNode, inner: LexborNode) -> bool:
+    ancestor = inner.parent
+    while ancestor is not None:
+        if ancestor.mem_id == outer.mem_id:
+            return True
+        ancestor = ancestor.parent
+    return False
 
 
 def _depth(node: LexborNode) -> int:
