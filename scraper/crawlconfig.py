@@ -90,6 +90,9 @@ class CrawlConfig:
     politeness: Politeness = field(default_factory=Politeness)
 
     def __post_init__(self) -> None:
+        for name in ("keep_raw", "skip_paywalled", "include_subdomains"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
         if self.format not in FORMATS:
             raise ConfigError(f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
         for name in ("feeds", "sitemaps", "start"):

@@ -195,21 +195,19 @@ def judge(
         return _CHALLENGE
     if units < ERROR_PAGE_MAX_UNITS and any(ERROR_PAGE.match(title) for title in signals.titles):
         return Verdict("error-page", f"an error page ({signals.titles[0][:60]!r}), though served as a page")
-    if paywalled and own >= PAYWALL_MIN_TEASER_UNITS:
+    if own >= MIN_ARTICLE_UNITS or (paywalled and own >= PAYWALL_MIN_TEASER_UNITS):
+        if not says_article and _is_index(lines, links):
+            return Verdict(
+                "index-page",
+                f"looks like an index page, not an article ({links.density:.0%} of the page's text is"
+                " links, and its main text is mostly their headlines)",
+            )
         return None
-    if own < MIN_ARTICLE_UNITS:
-        if (wall := _wall(signals, page_text)) is not None:
-            return wall
-        if not units:
-            return Verdict("empty", "no article text found on the page")
-        return Verdict("too-short", f"only {own} letters of article text: not an article")
-    if not says_article and _is_index(lines, links):
-        return Verdict(
-            "index-page",
-            f"looks like an index page, not an article ({links.density:.0%} of the page's text is links,"
-            " and its main text is mostly their headlines)",
-        )
-    return None
+    if (wall := _wall(signals, page_text)) is not None:
+        return wall
+    if not units:
+        return Verdict("empty", "no article text found on the page")
+    return Verdict("too-short", f"only {own} letters of article text: not an article")
 
 
 def is_paywalled(free: bool | None, page_text: str, units: int) -> bool:

@@ -225,6 +225,9 @@ def test_config_file_layers_under_flags_and_rejects_unknown_keys(tmp_path: Path)
         build_config({})
     with pytest.raises(ConfigError, match="not an http"):
         build_config({"feeds": ["ftp://example.com/rss"]})
+    # A quoted "false" is a string, and a truthy one: it must not silently turn a switch on.
+    with pytest.raises(ConfigError, match="skip_paywalled must be true or false, not 'false'"):
+        build_config({"feeds": ["https://example.com/rss"], "skip_paywalled": "false"})
 
 
 def test_public_api_exports() -> None:
