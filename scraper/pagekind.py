@@ -14,7 +14,7 @@ navigation and footers make short articles on busy sites look like link lists.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -40,6 +40,9 @@ CHALLENGE_TITLE_MAX_UNITS = 400
 PAYWALL_MIN_TEASER_UNITS = 50
 # A paywall prompt marks the text as a teaser only when the text is this short.
 PAYWALL_TEASER_MAX_UNITS = 1500
+# Wall words are looked for in extracted texts shorter than this (a wall with more text of its
+# own is an article page that carries a banner).
+WALL_CHECK_MAX_UNITS = 2000
 # Index pages: the page is link-heavy, its extracted text has hardly a sentence (less than this
 # many units in lines that read as sentences), and that text is mostly link texts or mostly not
 # sentences (headlines, product names, prices). Measured on wcxb-dev: no article page comes near.
@@ -156,9 +159,21 @@ def _is_index(lines: Sequence[str], links: Links) -> bool:
     return linked >= INDEX_LINK_SHARE * total or sentences < INDEX_MAX_SENTENCE_SHARE * total
 
 
-def _own_units(lines: Iterable[str]) -> int:
-    """Units of the lines that are not a wall's own words (consent, paywall, challenge ...)."""
-    return sum(text_units(line) for line in lines if not any(words.search(line) for words in _WALL_WORDS))
+def _own_units(lines: Sequence[str], text: str, units: int) -> int:
+    """Units of the lines that are not a wall's own words (consent, paywall, challenge ...).
+
+    A text this long is an article whatever walls stand beside it (the checks below need far
+    less), and most texts hold no such words at all: one search of the whole text settles those.
+    """
+    if units >= WALL_CHECK_MAX_UNITS:
+        return units
+    folded = text.casefold()
+    walls = [words.pattern for words in _WALL_WORDS if words.pattern.search(folded)]
+    if not walls:
+        return units
+    return units - sum(
+        text_units(line) for line in lines if any(wall.search(line.casefold()) for wall in walls)
+    )
 
 
 def _wall(signals: Signals, page_text: str) -> Verdict | None:
@@ -189,8 +204,9 @@ def judge(
     ``paywalled``: the page marks its text as a teaser (see :func:`is_paywalled`); a teaser is
     given as long as it holds a sentence or so.
     """
-    units = sum(text_units(line) for line in lines)
-    own = _own_units(lines)
+    text = "\n".join(lines)
+    units = text_units(text)
+    own = _own_units(lines, text, units)
     if signals.challenge_title and own < CHALLENGE_TITLE_MAX_UNITS:
         return _CHALLENGE
     if units < ERROR_PAGE_MAX_UNITS and any(ERROR_PAGE.match(title) for title in signals.titles):
