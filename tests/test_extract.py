@@ -1,0 +1,43 @@
+"""The fast pass / full pass policy of the one trafilatura call (scraper.extract)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper import extract
+
+
+def _passes(monkeypatch: pytest.MonkeyPatch, fast: str, full: str) -> list[bool]:
+    calls: list[bool] = []
+
+    def fake(document: object, url: str | None, *, fast: bool) -> str:
+        calls.append(fast)
+        return fast_text if fast else full_text
+
+    fast_text, full_text = fast, full
+    monkeypatch.setattr(extract, "_trafilatura", fake)
+    return calls
+
+
+def test_a_fast_pass_that_covers_the_prose_is_kept_without_the_full_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _passes(monkeypatch, "a" * 900, "b" * 2000)
+    text, _ = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)
+    assert text == "a" * 900 and calls == [True]
+
+
+def test_the_full_pass_wins_when_it_keeps_paragraphs_the_fast_pass_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _passes(monkeypatch, "a" * 600, "b" * 1000)
+    text, _ = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)
+    assert text == "b" * 1000 and calls == [True, False]
+
+
+def test_the_fast_pass_stands_when_the_full_pass_agrees_on_its_extent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _passes(monkeypatch, "a" * 600, "b" * 620)
+    text, _ = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)
+    assert text == "a" * 600 and calls == [True, False]
