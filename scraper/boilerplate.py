@@ -453,13 +453,14 @@ def detect_next_articles(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     own <h1>, after the one that holds the page's first headline."""
     headed = [node for node in page.root.css("article") if node.css_first("h1") is not None]
     outermost = [
-        node for node in headed if not any(_contains(other, node) for other in headed if other is not node)
+        node for node in headed if not any(contains(other, node) for other in headed if other is not node)
     ]
     for node in outermost[1:]:
         yield node, "another article appended below this one"
 
 
-def _contains(outer: LexborNode, inner: LexborNode) -> bool:
+def contains(outer: LexborNode, inner: LexborNode) -> bool:
+    """True if ``inner`` lies below ``outer``."""
     ancestor = inner.parent
     while ancestor is not None:
         if ancestor.mem_id == outer.mem_id:

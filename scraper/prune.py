@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .boilerplate import Pruner, prose_chars, text_of
+from .boilerplate import Pruner, contains, prose_chars, text_of
 from .patterns import JAVASCRIPT_REQUIRED
 from .rules import SiteRule
 
@@ -166,21 +166,12 @@ def main_region(tree: LexborHTMLParser, page_prose: int) -> Region | None:
         prose = prose_chars(node)
         if prose < MAIN_REGION_SHARE * page_prose:
             continue
-        if headline is not None and not _holds(node, headline):
+        if headline is not None and not contains(node, headline):
             continue  # the headline's standfirst and lede would be left out with it
         depth = _depth(node)
         if depth > best_depth:
             best, best_depth = Region(node, prose), depth
     return best
-
-
-def _holds(outer: LexborNode, inner: LexborNode) -> bool:
-    ancestor = inner.parent
-    while ancestor is not None:
-        if ancestor.mem_id == outer.mem_id:
-            return True
-        ancestor = ancestor.parent
-    return False
 
 
 def _depth(node: LexborNode) -> int:

@@ -8,6 +8,28 @@ from pathlib import Path
 
 import pytest
 
+from scraper.crawlconfig import CrawlConfig
+from scraper.fetch import FetchSettings
+from scraper.session import Politeness
+
+# Crawls against the tests' own 127.0.0.1 servers: private addresses allowed, quick retries.
+FAST_FETCH = FetchSettings(
+    allow_private_networks=True, retries=2, backoff_initial=0.01, backoff_max=0.05, total_timeout=5
+)
+NO_DELAY = Politeness(delay=0.0, concurrency=2)
+
+
+def crawl_config(tmp_path: Path, **fields: object) -> CrawlConfig:
+    """A crawl into ``tmp_path/out``, cleaning in-process, with ``fields`` on top."""
+    values: dict[str, object] = {
+        "out": tmp_path / "out",
+        "jobs": 0,
+        "fetch": FAST_FETCH,
+        "politeness": NO_DELAY,
+    }
+    values.update(fields)
+    return CrawlConfig(**values)  # type: ignore[arg-type]
+
 _WORDS = (
     "river",
     "council",

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_article_html
+from conftest import FAST_FETCH, crawl_config, make_article_html
 from httpserver import LocalServer, rate_limited, respond, status_sequence
 from newssite import HTML, SITEMAP_TYPE, article_body, article_path, conditional, publish, rss
 
@@ -16,24 +16,9 @@ from scraper.crawlconfig import CrawlConfig, build_config
 from scraper.errors import ConfigError
 from scraper.fetch import FetchSettings
 from scraper.lock import LockHeld, RunLock
-from scraper.session import Politeness
 from scraper.state import CrawlState
 
-FAST_FETCH = FetchSettings(
-    allow_private_networks=True, retries=2, backoff_initial=0.01, backoff_max=0.05, total_timeout=5
-)
-NO_DELAY = Politeness(delay=0.0, concurrency=2)
-
-
-def config(tmp_path: Path, **fields: object) -> CrawlConfig:
-    values: dict[str, object] = {
-        "out": tmp_path / "out",
-        "jobs": 0,
-        "fetch": FAST_FETCH,
-        "politeness": NO_DELAY,
-    }
-    values.update(fields)
-    return CrawlConfig(**values)  # type: ignore[arg-type]
+config = crawl_config
 
 
 def written_files(out: Path) -> list[Path]:

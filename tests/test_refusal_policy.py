@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import make_article_html
+from conftest import crawl_config, make_article_html
 from httpserver import LocalServer, respond
 from newssite import FEED_TYPE, HTML, rss
 from selectolax.lexbor import LexborHTMLParser
@@ -24,9 +24,7 @@ from scraper.article import Article
 from scraper.cli import main
 from scraper.crawl import crawl
 from scraper.crawlconfig import CrawlConfig, build_config
-from scraper.fetch import FetchSettings
 from scraper.pagekind import text_units
-from scraper.session import Politeness
 from scraper.state import CrawlState
 
 URL = "https://gazette.example/news/story"
@@ -555,9 +553,6 @@ def test_cli_quiet_hides_the_paywall_note(paywall_folder: Path, tmp_path: Path) 
 
 # -- crawls -------------------------------------------------------------------------------------------
 
-FAST_FETCH = FetchSettings(
-    allow_private_networks=True, retries=2, backoff_initial=0.01, backoff_max=0.05, total_timeout=5
-)
 LOCKED, FREE = "/news/locked.html", "/news/free.html"
 
 
@@ -570,16 +565,9 @@ def serve_site(server: LocalServer) -> None:
     server.add(FREE, respond(free, content_type=HTML))
 
 
-def crawl_config(tmp_path: Path, server: LocalServer, **fields: object) -> CrawlConfig:
-    values: dict[str, object] = {
-        "out": tmp_path / "out",
-        "jobs": 0,
-        "fetch": FAST_FETCH,
-        "politeness": Politeness(delay=0.0, concurrency=2),
-        "feeds": (server.url("/feed.xml"),),
-    }
-    values.update(fields)
-    return CrawlConfig(**values)  # type: ignore[arg-type]
+def site_crawl(tmp_path: Path, server: LocalServer, **fields: object) -> CrawlConfig:
+    """A crawl of the test server's feed."""
+    return crawl_config(tmp_path, feeds=(server.url("/feed.xml"),), **fields)
 
 
 def written(out: Path) -> list[str]:
@@ -589,7 +577,7 @@ def written(out: Path) -> list[str]:
 def test_crawl_writes_a_paywalled_teaser_by_default_and_counts_it(tmp_path: Path) -> None:
     with LocalServer() as server:
         serve_site(server)
-        cfg = crawl_config(tmp_path, server)
+        cfg = site_crawl(tmp_path, server)
         report = crawl(cfg)
         host = report.host(f"127.0.0.1:{server.port}")
         assert report.totals.new == 2 and report.totals.not_article == 0
@@ -604,7 +592,7 @@ def test_crawl_writes_a_paywalled_teaser_by_default_and_counts_it(tmp_path: Path
 def test_crawl_skip_paywalled_does_not_write_the_teaser(tmp_path: Path) -> None:
     with LocalServer() as server:
         serve_site(server)
-        cfg = crawl_config(tmp_path, server, skip_paywalled=True)
+        cfg = site_crawl(tmp_path, server, skip_paywalled=True)
         report = crawl(cfg)
         assert report.totals.new == 1 and report.totals.not_article == 1 and report.exit_status == 0
         assert report.host(f"127.0.0.1:{server.port}").paywalled == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_article_html
+from conftest import crawl_config, make_article_html
 from httpserver import LocalServer, respond
 from newssite import FEED_TYPE, HTML, rss
 
@@ -22,8 +22,6 @@ from scraper.article import Article
 from scraper.cli import main
 from scraper.crawl import crawl
 from scraper.crawlconfig import CrawlConfig
-from scraper.fetch import FetchSettings
-from scraper.session import Politeness
 
 HOST = "harbourpost.example"
 LABEL = f"rule:{HOST}"
@@ -223,9 +221,6 @@ def test_cli_quiet_hides_the_rule_note(tmp_path: Path) -> None:
 
 # -- crawls ---------------------------------------------------------------------------------------------
 
-FAST_FETCH = FetchSettings(
-    allow_private_networks=True, retries=2, backoff_initial=0.01, backoff_max=0.05, total_timeout=5
-)
 FITS, REDESIGNED = "/news/fits.html", "/news/redesigned.html"
 # The crawl's pages come from 127.0.0.1: the rule file is named after that host.
 CRAWL_RULE = "127.0.0.1"
@@ -256,16 +251,9 @@ def serve_site(server: LocalServer) -> dict[str, str]:
     return pages
 
 
-def crawl_config(tmp_path: Path, server: LocalServer, **fields: object) -> CrawlConfig:
-    values: dict[str, object] = {
-        "out": tmp_path / "out",
-        "jobs": 0,
-        "fetch": FAST_FETCH,
-        "politeness": Politeness(delay=0.0, concurrency=2),
-        "feeds": (server.url("/feed.xml"),),
-    }
-    values.update(fields)
-    return CrawlConfig(**values)  # type: ignore[arg-type]
+def site_crawl(tmp_path: Path, server: LocalServer, **fields: object) -> CrawlConfig:
+    """A crawl of the test server's feed."""
+    return crawl_config(tmp_path, feeds=(server.url("/feed.xml"),), **fields)
 
 
 def outputs(out: Path, prefix: str) -> tuple[str, dict[str, object]]:
@@ -280,7 +268,7 @@ def test_crawl_counts_rule_failures_and_writes_the_article_generically(tmp_path:
     label = f"rule:{CRAWL_RULE}"
     with LocalServer() as server:
         pages = serve_site(server)
-        cfg = crawl_config(tmp_path, server, rules=(str(rules),), jobs=jobs)
+        cfg = site_crawl(tmp_path, server, rules=(str(rules),), jobs=jobs)
         events: list[dict[str, object]] = []
         report = crawl(cfg, on_event=events.append)
         host = f"127.0.0.1:{server.port}"
@@ -304,7 +292,7 @@ def test_crawl_counts_rule_failures_and_writes_the_article_generically(tmp_path:
 def test_crawl_without_the_rule_reports_no_failures(tmp_path: Path) -> None:
     with LocalServer() as server:
         serve_site(server)
-        cfg = crawl_config(tmp_path, server)
+        cfg = site_crawl(tmp_path, server)
         report = crawl(cfg)
         assert report.totals.new == 2
         assert report.rule_failures == {}
