@@ -100,12 +100,20 @@ class Article:
         return cls(**values)
 
 
-PAYWALL_NOTE = "paywalled: only the visible teaser is there to write"
+PAYWALL_NOTE = "paywalled: the text may be only the visible teaser"
+
+
+def rule_failures(article: Article) -> list[tuple[str, str]]:
+    """Each failed site rule of the page with the engine's warning saying how it failed."""
+    return [
+        (label, next((w for w in article.warnings if label in w), f"site rule {label} failed"))
+        for label in article.failed_rules
+    ]
 
 
 def article_notes(article: Article) -> list[str]:
     """What a batch should tell its user about an article it writes: a paywall teaser, and each
     site rule that failed on the page (with how), so neither goes unnoticed."""
     notes = [PAYWALL_NOTE] if article.paywalled else []
-    notes += [warning for warning in article.warnings if warning.startswith("site rule ")]
+    notes += [warning for _, warning in rule_failures(article)]
     return notes

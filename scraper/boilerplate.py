@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from .article import Removal, snippet
+from .pagekind import is_sentence
 from .patterns import (
     AD_LABEL,
     AD_LABEL_SEEDS,
@@ -24,6 +25,7 @@ from .patterns import (
     AUTHOR_BOX_HEADING,
     AUTHOR_BOX_SEEDS,
     AUTHOR_LINK_SELECTOR,
+    CONSENT_WALL,
     COOKIE_TEXT,
     CTA_BUTTON,
     CTA_TEXT,
@@ -241,8 +243,13 @@ def detect_share_bars(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
             yield page.climb(link, _SHARE_BLOCK_CHARS), "block around share links"
 
 
+def is_element(node: LexborNode) -> bool:
+    """An element, not a text or comment node (Lexbor names those ``-text``, ``-comment``)."""
+    return bool(node.tag) and not node.tag.startswith(("-", "#"))
+
+
 def _direct_children(node: LexborNode) -> list[LexborNode]:
-    return [child for child in node.iter() if child.tag and not child.tag.startswith("#")]
+    return [child for child in node.iter() if is_element(child)]
 
 
 def _looks_like_story_list(node: LexborNode) -> bool:
@@ -266,19 +273,24 @@ def _element_sibling(node: LexborNode, forward: bool) -> LexborNode | None:
     """The nearest sibling element that holds text (skipping empty ones and text nodes)."""
     sibling = node.next if forward else node.prev
     while sibling is not None:
-        if sibling.tag and not sibling.tag.startswith("#") and text_of(sibling):
+        if is_element(sibling) and text_of(sibling):
             return sibling
         sibling = sibling.next if forward else sibling.prev
     return None
 
 
+def _prose_siblings(node: LexborNode) -> list[bool]:
+    """For the nearest sibling before and after ``node``: is it a paragraph of prose?"""
+    siblings = (_element_sibling(node, False), _element_sibling(node, True))
+    return [
+        sibling is not None and sibling.tag == "p" and _is_prose(text_of(sibling)) for sibling in siblings
+    ]
+
+
 def _between_prose(node: LexborNode) -> bool:
     """The list sits inside the article's prose: a paragraph of prose right before and after it
     (the list is the article's own, e.g. its sources or picks; a related list ends the body)."""
-    siblings = (_element_sibling(node, False), _element_sibling(node, True))
-    return all(
-        sibling is not None and sibling.tag == "p" and _is_prose(text_of(sibling)) for sibling in siblings
-    )
+    return all(_prose_siblings(node))
 
 
 def detect_story_lists(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
@@ -352,8 +364,24 @@ def detect_cookie_notices(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
         return
     for seed in page.root.css(_COOKIE_SEED):
         block = page.climb(seed, _COOKIE_BLOCK_CHARS)
-        if COOKIE_TEXT.search(text_of(block)):
+        if COOKIE_TEXT.search(text_of(block)) and not _in_prose_flow(block):
             yield block, "cookie notice"
+
+
+def _in_prose_flow(node: LexborNode) -> bool:
+    """A paragraph among the article's paragraphs: a sentence that is not about cookies right
+    before or after it (an article about cookie banners says "we use cookies" in its own words;
+    a banner's paragraphs all speak of cookies and consent)."""
+    if node.tag != "p":
+        return False
+    for forward in (False, True):
+        sibling = _element_sibling(node, forward)
+        if sibling is None or sibling.tag != "p":
+            continue
+        text = text_of(sibling)
+        if is_sentence(text) and not COOKIE_TEXT.search(text) and not CONSENT_WALL.search(text):
+            return True
+    return False
 
 
 def detect_ad_labels(page: Pruner) -> Iterable[tuple[LexborNode, str]]:

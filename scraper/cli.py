@@ -60,6 +60,7 @@ class Outcome:
     article: Article | None = None
     skipped: str | None = None
     error: str | None = None
+    refused: Article | None = None  # what a skipped page gave anyway (a failed rule is noted)
 
 
 def clean_item(item: InputItem, settings: CleanSettings) -> Outcome:
@@ -72,7 +73,7 @@ def clean_item(item: InputItem, settings: CleanSettings) -> Outcome:
             page, settings.url, rules=settings.rules, timeout=settings.timeout, site_blocks=learned
         )
     except NoArticleError as exc:
-        return Outcome(skipped=f"{exc} ({exc.reason})")
+        return Outcome(skipped=f"{exc} ({exc.reason})", refused=exc.article)
     except ScraperError as exc:
         return Outcome(error=str(exc))
     except Exception as exc:  # an engine bug must not end a batch of ten thousand pages
@@ -207,10 +208,13 @@ class Reporter:
                 self.say(f"note: {label}: {note}")
         self.bar.update()
 
-    def skip(self, label: str, why: str) -> None:
+    def skip(self, label: str, why: str, refused: Article | None = None) -> None:
         self.skipped += 1
         if not self.quiet:
             self.say(f"skipped: {label}: {why}")
+            for note in article_notes(refused) if refused is not None else ():
+                if note != PAYWALL_NOTE:
+                    self.say(f"note: {label}: {note}")
         self.bar.update()
 
     def fail(self, label: str, why: str) -> None:
@@ -462,7 +466,7 @@ def _report(reporter: Reporter, item: InputItem, outcome: Outcome) -> bool:
         reporter.fail(item.label, outcome.error)
         return True
     if outcome.skipped is not None:
-        reporter.skip(item.label, outcome.skipped)
+        reporter.skip(item.label, outcome.skipped, outcome.refused)
     else:
         reporter.ok(item.label, outcome.article)
     return False

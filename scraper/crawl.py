@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .article import Article, Page
+from .article import Article, Page, rule_failures
 from .crawlconfig import CrawlConfig
 from .decode import decode_html
 from .discover import Link, Scope, extract_links, parse_feed, parse_sitemap, sniff_kind
@@ -226,6 +226,7 @@ class _Cleaned:
 
     article: Article | None = None
     skipped: str | None = None
+    refused: Article | None = None  # what a skipped page gave anyway (its failed rules count)
     error: str | None = None
     retryable: bool = False
     blocks: frozenset[str] = frozenset()  # the page's text blocks, for the site memory
@@ -249,7 +250,7 @@ def _clean_page(
         blocks = frozenset(learn_page(page, "")[1]) if read_blocks else frozenset()
         article = engine.clean(page, url, rules=list(rules) or None, timeout=timeout, site_blocks=site_blocks)
     except NoArticleError as exc:
-        return _Cleaned(skipped=f"{exc} ({exc.reason})")
+        return _Cleaned(skipped=f"{exc} ({exc.reason})", refused=exc.article)
     except ScraperError as exc:
         return _Cleaned(error=str(exc))
     except Exception as exc:  # an engine bug must not end a crawl
@@ -563,8 +564,8 @@ class _Run:
                 "last_modified": page.headers.get("last-modified"),
                 "content_hash": content_hash,
             }
-            if cleaned.article is not None:
-                self._note_flags(record, cleaned.article)
+            if (seen := cleaned.article or cleaned.refused) is not None:
+                self._note_flags(record, seen, written=cleaned.article is not None)
             if cleaned.article is not None and cleaned.article.paywalled and self.config.skip_paywalled:
                 why = "paywalled: only a teaser is visible (skip_paywalled)"
                 self._settle(
@@ -586,15 +587,15 @@ class _Run:
         finally:
             self.processing.release()
 
-    def _note_flags(self, record: UrlRecord, article: Article) -> None:
-        """Count a paywall teaser and the site rules that failed on this page, and say so."""
+    def _note_flags(self, record: UrlRecord, article: Article, *, written: bool) -> None:
+        """Count a paywall teaser (of a page that gave one) and the site rules that failed on this
+        page (refused or not: a redesign can leave a rule's page empty), and say so."""
         counts = self.report.host(_site(record.url))
-        if article.paywalled:
+        if article.paywalled and written:
             counts.paywalled += 1
-        for label in article.failed_rules:
+        for label, warning in rule_failures(article):
             counts.rule_failures += 1
             self.report.rule_failures[label] = self.report.rule_failures.get(label, 0) + 1
-            warning = next((w for w in article.warnings if label in w), f"site rule {label} failed")
             self._event("rule-failed", record.url, rule=label, warning=warning)
 
     async def _accept(

@@ -231,9 +231,12 @@ def _fail_safe(
     """The generic path's text when the site rule's body selectors failed on this page.
 
     Every rule meets a redesign one day. A rule whose body selectors match nothing has already
-    been passed over (the page was cleaned by detection); one whose body yields less than half
-    of the page's prose is checked against the page cleaned without it, and loses if it holds
-    less than half of that. Either way the failure is recorded, so a broken rule is noticed.
+    been passed over (the page was cleaned by detection). One whose body yields less than half
+    of the page's prose is checked against the page cleaned with the same rules but no body
+    selectors: it loses if its text is no article's size, or if it holds less than half of that
+    text and most of its lines are not in it (it picked the wrong element). A body that is a
+    narrow part of the generic text (the article without its comments) is the rule doing its job.
+    Either way a failure is recorded, so a broken rule is noticed.
     """
     with_body = [rule for rule in rules if rule.body]
     if not with_body:
@@ -248,19 +251,31 @@ def _fail_safe(
         return found
     if len(found.text) >= RULE_MIN_SHARE * found.prose_chars:
         return found
-    generic = [rule for rule in rules if not rule.body]
+    bodiless = [replace(rule, body=()) for rule in rules]
     plain = _prune_and_extract(
-        _fresh_tree(text_html), rule_url, generic, detectors=True, page_text="", site_blocks=site_blocks
+        _fresh_tree(text_html), rule_url, bodiless, detectors=True, page_text="", site_blocks=site_blocks
     )
-    if len(found.text) >= RULE_MIN_SHARE * len(plain.text):
+    if not _rule_lost(found.text, plain.text):
         return found
     failed_rules.append(failed.label)
     warnings.append(
         f"site rule {failed.label} failed: its body selector {found.body_selector!r} gave"
-        f" {len(found.text)} characters, the page cleaned without the rule {len(plain.text)};"
+        f" {len(found.text)} characters, the page cleaned without it {len(plain.text)};"
         " cleaned generically"
     )
     return plain
+
+
+def _rule_lost(rule_text: str, generic_text: str) -> bool:
+    """The rule's body text is no article (too short), or far shorter than and mostly apart from
+    the generic text (the wrong element)."""
+    if pagekind.text_units(rule_text) < pagekind.MIN_ARTICLE_UNITS:
+        return pagekind.text_units(generic_text) >= pagekind.MIN_ARTICLE_UNITS
+    if len(rule_text) >= RULE_MIN_SHARE * len(generic_text):
+        return False
+    lines = [line for line in rule_text.splitlines() if line.strip()]
+    shared = sum(1 for line in lines if line in generic_text)
+    return shared < RULE_MIN_SHARE * len(lines)
 
 
 def _article(

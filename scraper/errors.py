@@ -40,6 +40,10 @@ class RuleError(ScraperError):
         super().__init__(f"{where}{message}")
         self.path = path
         self.line = line
+        self._message = message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self._message, {"path": self.path, "line": self.line}))
 
 
 class NoArticleError(ScraperError):
@@ -48,7 +52,7 @@ class NoArticleError(ScraperError):
     Reasons: ``empty`` (no text at all), ``binary`` (not HTML), ``too-short`` (only a few
     words of body text), ``index-page`` (a list of links), ``bot-challenge`` (a captcha or
     "Just a moment..." interstitial), ``javascript-required`` (an app shell), ``consent-wall``,
-    ``paywall`` (only the prompt and a teaser), ``error-page`` (a 404/500 page served as 200).
+    ``paywall`` (only the prompt, no teaser to give), ``error-page`` (a 404/500 page served as 200).
 
     ``article`` is what was extracted anyway (metadata, and whatever text there was), or
     ``None`` when nothing could be read: a caller that wants even a stub can take it.
@@ -58,6 +62,10 @@ class NoArticleError(ScraperError):
         super().__init__(message)
         self.reason = reason
         self.article = article
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only arguments do not survive pickle's default (a process pool's results).
+        return (_rebuild, (type(self), str(self), {"reason": self.reason, "article": self.article}))
 
 
 class ExtractionTimeout(ScraperError):
@@ -92,7 +100,18 @@ class FetchError(ScraperError):
         self.status = status
         self.retryable = retryable
         self.retry_after = retry_after
+        self._message = message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        fields = {"url": self.url, "reason": self.reason, "status": self.status}
+        fields |= {"retryable": self.retryable, "retry_after": self.retry_after}
+        return (_rebuild, (type(self), self._message, fields))
 
 
 class ConfigError(ScraperError):
     """A crawl configuration is invalid; the message names the file (or flag) and the key."""
+
+
+def _rebuild(cls: type[ScraperError], message: str, fields: dict[str, object]) -> ScraperError:
+    """Unpickle an error whose constructor takes keyword-only arguments."""
+    return cls(message, **fields)  # type: ignore[call-arg]

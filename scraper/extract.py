@@ -68,7 +68,8 @@ def extract_text(
     trafilatura's fallback (readability and jusText, then a comparison) costs about a third of
     its time and only matters when its own pass misses text, so the fast pass runs first and
     the full extraction only when the fast pass returns less than ``expected_chars`` (an
-    estimate of the main text's size) would have it; the longer of the two then wins.
+    estimate of the main text's size) would have it; the full one's text then wins if it holds
+    ``FULL_PASS_GAIN`` times as much.
     ``fast_first=False`` goes straight to the full one.
     """
     document, removals = _document(html, rules)

@@ -27,6 +27,7 @@ from .patterns import (
     ERROR_PAGE,
     JAVASCRIPT_REQUIRED,
     PAYWALL,
+    PAYWALL_PROMPT,
 )
 
 # Less article text than this is no article: a stub, a wall, a login prompt.
@@ -43,6 +44,7 @@ PAYWALL_TEASER_MAX_UNITS = 1500
 # Wall words are looked for in extracted texts shorter than this (a wall with more text of its
 # own is an article page that carries a banner).
 WALL_CHECK_MAX_UNITS = 2000
+WALL_LINE_MAX_CHARS = 400
 # Index pages: the page is link-heavy, its extracted text has hardly a sentence (less than this
 # many units in lines that read as sentences), and that text is mostly link texts or mostly not
 # sentences (headlines, product names, prices). Measured on wcxb-dev: no article page comes near.
@@ -51,10 +53,21 @@ INDEX_MAX_SENTENCE_UNITS = 300
 INDEX_LINK_SHARE = 0.5
 INDEX_MAX_SENTENCE_SHARE = 0.35
 
-_NON_LETTERS = re.compile(r"[\W_]+")
+# Not a letter, digit or combining mark. Python's \w leaves out combining marks (Mn, Mc), which
+# carry vowels in Indic and Southeast Asian scripts, so those blocks and the Hebrew and Arabic
+# points count as letters whole.
+_NON_LETTERS = re.compile(
+    r"(?:[^\w\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+    r"\u0900-\u0dff\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff]|_)+"
+)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CJK_WEIGHT = 3
-_SENTENCE_END = re.compile(r"[.!?…。！？](?=$|[\s\"'”’»)\]])")
+# Sentence ends in Latin, CJK, Devanagari and Bengali (danda), Arabic and Urdu, Armenian, Ethiopic,
+# Myanmar and Khmer, before a space, a closing quote or bracket, or the end.
+_SENTENCE_END = re.compile(r"[.!?…。！？।॥۔؟։።။។](?=$|[\s\"'”’»)\]」』）])")
+# A line this long is prose whatever its punctuation (Thai and Lao write no sentence marks, and
+# headlines are shorter).
+_PROSE_LINE_UNITS = 80
 _SENTENCE_MIN_WORDS = 6
 _SENTENCE_MIN_CJK = 15
 _LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
@@ -68,7 +81,10 @@ def text_units(text: str) -> int:
 
 
 def is_sentence(line: str) -> bool:
-    """A line that reads as prose: several words (or CJK characters) and a sentence ending."""
+    """A line that reads as prose: several words (or CJK characters) and a sentence ending, or
+    long enough to be prose in any script."""
+    if text_units(line) >= _PROSE_LINE_UNITS:
+        return True
     if len(line.split()) < _SENTENCE_MIN_WORDS and len(_CJK.findall(line)) < _SENTENCE_MIN_CJK:
         return False
     return _SENTENCE_END.search(line) is not None
@@ -162,8 +178,10 @@ def _is_index(lines: Sequence[str], links: Links) -> bool:
 def _own_units(lines: Sequence[str], text: str, units: int) -> int:
     """Units of the lines that are not a wall's own words (consent, paywall, challenge ...).
 
-    A text this long is an article whatever walls stand beside it (the checks below need far
-    less), and most texts hold no such words at all: one search of the whole text settles those.
+    A wall's words are short lines (prompts, buttons, a consent paragraph); a long line that
+    mentions cookies is prose about them. A text this long is an article whatever walls stand
+    beside it (the checks below need far less), and most texts hold no such words at all: one
+    search of the whole text settles those.
     """
     if units >= WALL_CHECK_MAX_UNITS:
         return units
@@ -172,7 +190,9 @@ def _own_units(lines: Sequence[str], text: str, units: int) -> int:
     if not walls:
         return units
     return units - sum(
-        text_units(line) for line in lines if any(wall.search(line.casefold()) for wall in walls)
+        text_units(line)
+        for line in lines
+        if len(line) <= WALL_LINE_MAX_CHARS and any(wall.search(line.casefold()) for wall in walls)
     )
 
 
@@ -216,19 +236,21 @@ def judge(
             return Verdict(
                 "index-page",
                 f"looks like an index page, not an article ({links.density:.0%} of the page's text is"
-                " links, and its main text is mostly their headlines)",
+                " links, and its main text is link texts and fragments with hardly a sentence)",
             )
         return None
     if (wall := _wall(signals, page_text)) is not None:
         return wall
     if not units:
         return Verdict("empty", "no article text found on the page")
-    return Verdict("too-short", f"only {own} letters of article text: not an article")
+    return Verdict("too-short", f"only {own} letters (CJK counted x3) of article text: not an article")
 
 
 def is_paywalled(free: bool | None, page_text: str, units: int) -> bool:
-    """The page marks its article as subscriber-only (schema.org ``isAccessibleForFree``), or
-    shows a paywall prompt beside a text short enough to be a teaser."""
-    if free is False:
-        return True
-    return units < PAYWALL_TEASER_MAX_UNITS and PAYWALL.search(page_text) is not None
+    """The text is likely only a teaser: it is short, and the page marks its article as
+    subscriber-only (schema.org ``isAccessibleForFree``) or shows a prompt where the text is cut
+    ("Subscribe to continue reading"; a header's "Already a subscriber?" is not one). A long text
+    is the article, whatever the page says (metered sites serve it whole)."""
+    if units >= PAYWALL_TEASER_MAX_UNITS:
+        return False
+    return free is False or PAYWALL_PROMPT.search(page_text) is not None

@@ -360,25 +360,29 @@ CONSENT_WALL = _within(
         r"nosotros y nuestros socios",
     ]
 )
+# Paywall prompts that stand where the article is cut (not the "Already a subscriber?" of a site
+# header, which free articles carry too).
+_PAYWALL_PROMPTS = [
+    r"subscribe to (?:continue|keep) reading",
+    r"(?:this|the) (?:article|story|content) is (?:only )?(?:available|reserved|exclusive)"
+    r" (?:to|for) (?:subscribers|members)",
+    r"(?:you(?:'|’)ve|you have) (?:read|reached) (?:all of )?your (?:\d+ )?free articles",
+    r"to read the full (?:article|story)",
+    r"(?:dieser artikel|weiterlesen) (?:ist )?(?:nur )?(?:für|mit) (?:abonnenten|abo)",
+    r"réservé aux abonnés",
+    r"(?:contenido|artículo) (?:exclusivo )?para suscriptores",
+]
+PAYWALL_PROMPT = _within(_PAYWALL_PROMPTS)
 # Paywall prompts (for pages that hold nothing but the prompt and a teaser).
-PAYWALL = _within(
-    [
-        r"subscribe to (?:continue|keep) reading",
-        r"(?:this|the) (?:article|story|content) is (?:only )?(?:available|reserved|exclusive)"
-        r" (?:to|for) (?:subscribers|members)",
-        r"(?:you(?:'|’)ve|you have) (?:read|reached) (?:all of )?your (?:\d+ )?free articles",
-        r"already (?:a )?subscriber\?",
-        r"to read the full (?:article|story)",
-        r"(?:dieser artikel|weiterlesen) (?:ist )?(?:nur )?(?:für|mit) (?:abonnenten|abo)",
-        r"réservé aux abonnés",
-        r"(?:contenido|artículo) (?:exclusivo )?para suscriptores",
-    ]
-)
+PAYWALL = _within([*_PAYWALL_PROMPTS, r"already (?:a )?subscriber\?"])
 # Titles and headings of error pages served with status 200.
 ERROR_PAGE = _whole(
     [
-        r"(?:error )?40[34](?: error)?.{0,40}",
-        r"(?:error )?50[03](?: error)?.{0,40}",
+        # A status code alone or with error words: "404", "Error 404 - Not Found", "500 Internal
+        # Server Error"; not a headline that starts with a number ("500 jobs cut at Ford plant").
+        r"(?:(?:http )?error:? )?(?:40[034]|50[0-4])(?:\W{0,3}(?:error|not found|page not found|forbidden"
+        r"|internal server error|service unavailable|bad gateway|gateway timeout|seite nicht gefunden"
+        r"|page introuvable|p[aá]gina no encontrada)\b.{0,40})?",
         r"(?:oops!? )?(?:this )?page (?:not found|cannot be found|could not be found|doesn(?:'|’)t exist)",
         r"(?:the )?page you (?:requested|are looking for|were looking for)"
         r" (?:could not be found|does not exist|was not found|cannot be found)",

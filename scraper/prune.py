@@ -44,11 +44,14 @@ def drop_noise(tree: LexborHTMLParser) -> None:
         node.decompose()
 
 
-# A <noscript> with more text than this is content, even if it also asks for JavaScript.
+# A <noscript> with at most this much text that mentions scripts or the browser is a notice
+# ("Please enable JavaScript", "Your browser does not support ..."), not content.
 _NOSCRIPT_NOTICE_CHARS = 300
-_DUPLICATE_PROBE_CHARS = 120
-# Each <noscript> is looked up afresh (a scan of the page): past this many, the rest are dropped.
-_MAX_NOSCRIPTS = 200
+_NOTICE_WORDS = ("javascript", "browser")
+# Copies of text shown elsewhere are looked for in this many text-holding <noscript>s at most
+# (each look is a scan of the page's text); later ones are kept.
+_MAX_DUPLICATE_CHECKS = 50
+_DUPLICATE_MIN_CHARS = 60
 
 
 def render_noscript(tree: LexborHTMLParser) -> None:
@@ -58,34 +61,35 @@ def render_noscript(tree: LexborHTMLParser) -> None:
     unclosed <noscript> (a tracking pixel whose end tag is missing) holds the rest of the body once
     parsed: deleting either deletes the article. So a <noscript> is unwrapped (its content stays in
     place) unless it is a fallback of no value as text: empty of text (pixels, lazy-image copies,
-    tag-manager iframes), an "enable JavaScript" notice, or a copy of text shown elsewhere.
+    tag-manager iframes), a short notice about scripts or the browser, or a whole copy of text the
+    page shows elsewhere.
     """
-    node = tree.css_first("noscript")
-    if node is None:
+    nodes = tree.css("noscript")
+    if not nodes:
         return
     page_text = _squash(text_of(tree.body)) if tree.body is not None else ""
-    # One at a time, outermost first, each looked up afresh: a decomposed <noscript> frees the
-    # ones nested in it, and an unwrapped one hands its nested ones to the next lookup.
-    for _ in range(_MAX_NOSCRIPTS):
+    checks = _MAX_DUPLICATE_CHECKS
+    # Last first: a nested <noscript> is settled before the one around it, so no node is touched
+    # after a decomposed ancestor freed it.
+    for node in reversed(nodes):
         text = _squash(text_of(node))
-        if _is_fallback(node, text, page_text):
+        duplicate = False
+        if len(text) >= _DUPLICATE_MIN_CHARS and checks > 0:
+            checks -= 1
+            duplicate = page_text.count(text) >= 2
+        if duplicate or _is_fallback(node, text):
             node.decompose()
         else:
             node.unwrap()
-        node = tree.css_first("noscript")
-        if node is None:
-            return
-    for node in outermost(tree.css("noscript")):  # a page of thousands: the rest are dropped
-        node.decompose()
 
 
-def _is_fallback(node: LexborNode, text: str, page_text: str) -> bool:
+def _is_fallback(node: LexborNode, text: str) -> bool:
     if not text or _in_head(node):
         return True
-    if len(text) <= _NOSCRIPT_NOTICE_CHARS and JAVASCRIPT_REQUIRED.search(text):
-        return True
-    probe = text[:_DUPLICATE_PROBE_CHARS]
-    return len(probe) >= _DUPLICATE_PROBE_CHARS // 2 and page_text.count(probe) >= 2
+    if len(text) > _NOSCRIPT_NOTICE_CHARS:
+        return False
+    folded = text.casefold()
+    return JAVASCRIPT_REQUIRED.search(text) is not None or any(word in folded for word in _NOTICE_WORDS)
 
 
 def _in_head(node: LexborNode) -> bool:

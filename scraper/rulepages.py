@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .article import rule_failures
 from .engine import clean
 from .errors import NoArticleError, ScraperError
 from .inputs import InputItem
@@ -59,7 +60,6 @@ def check_pages(items: Sequence[InputItem], book: RuleBook) -> PagesCheck:
         for rule in book.for_url(article.url):
             if rule.body:
                 result.applied[rule.label] = result.applied.get(rule.label, 0) + 1
-        for label in article.failed_rules:
-            warning = next((w for w in article.warnings if label in w), f"site rule {label} failed")
+        for label, warning in rule_failures(article):
             result.failures.append(RuleFailure(label, item.label, warning))
     return result
