@@ -647,3 +647,134 @@ def test_fetch_command_skip_paywalled(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, base, catch_exceptions=False)
         assert "done 2, skipped 0, failed 0" in result.stderr
         assert f"note: {urls[0]}: paywalled" in result.stderr
+
+
+# -- review regressions ------------------------------------------------------------------------------
+
+SIDEBAR = "".join(f'<li><a href="/news/{i}">Other headline number {i} about the city and its budget</a></li>' for i in range(14))
+
+
+@pytest.mark.parametrize(
+    ("lang", "paragraphs"),
+    [
+        (
+            "hi",
+            (
+                "नगर परिषद ने सोमवार को स्कूलों के बजट और सड़कों की मरम्मत पर लंबी बहस के बाद नया बजट मंजूर कर दिया।",
+                "महापौर ने कहा कि इस योजना से स्कूलों पर खर्च आठ प्रतिशत बढ़ेगा और संपत्ति कर पिछले साल के स्तर पर रहेगा।",
+            ),
+        ),
+        (
+            "th",
+            (
+                "สภาเมืองอนุมัติงบประมาณใหม่เมื่อวันจันทร์หลังจากการอภิปรายอันยาวนานเกี่ยวกับงบโรงเรียนและการซ่อมถนนทั่วเขต",
+                "นายกเทศมนตรีกล่าวว่าแผนนี้จะเพิ่มการใช้จ่ายด้านโรงเรียนร้อยละแปดโดยคงภาษีทรัพย์สินไว้ที่ระดับเดิมของปีที่แล้ว",
+            ),
+        ),
+        (
+            "ar",
+            (
+                "وافق مجلس المدينة يوم الاثنين على ميزانية جديدة بعد نقاش طويل حول تمويل المدارس وإصلاح الطرق في المنطقة",
+                "وقال رئيس البلدية إن الخطة سترفع الإنفاق على المدارس بنسبة ثمانية في المئة مع إبقاء ضرائب العقارات",
+            ),
+        ),
+    ],
+)
+def test_short_articles_in_scripts_without_latin_full_stops_are_not_index_pages(
+    lang: str, paragraphs: tuple[str, ...]
+) -> None:
+    """Danda, no sentence marks at all (Thai), Arabic without full stops: still prose."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    html = page("Budget", f"<main><article><h1>Budget</h1>{body}</article></main><aside><ul>{SIDEBAR}</ul></aside>", lang=lang)
+    assert link_share(html) > 0.55
+    article = returned(html)
+    for paragraph in paragraphs:
+        assert paragraph in article.text
+
+
+def test_combining_marks_count_as_letters() -> None:
+    """Devanagari vowel signs are combining marks, which Python's \\w leaves out."""
+    assert scraper.pagekind.text_units("किताब") == 5
+
+
+@pytest.mark.parametrize(
+    "title", ["500 jobs cut at Ford plant", "503 new cases reported", "403(b) plans: what savers need to know"]
+)
+def test_a_headline_starting_with_a_status_code_is_no_error_page(title: str) -> None:
+    body = (
+        f"<h1>{title}</h1><p>Ford will cut 500 jobs at its Valencia assembly plant by the end of the year, the company told unions on Tuesday.</p>"
+        "<p>The carmaker said falling demand for its electric models in Europe had left the plant running below capacity.</p>"
+    )
+    assert "Valencia assembly plant" in returned(page(title, f"<article>{body}</article>")).text
+
+
+@pytest.mark.parametrize("title", ["404", "Error 404 - Not Found", "500 Internal Server Error", "403 Forbidden"])
+def test_status_code_titles_are_error_pages(title: str) -> None:
+    body = "<h1>Sorry</h1><p>We could not find that page. Try the search box or go back to the home page.</p>"
+    assert refused(page(title, body)).reason == "error-page"
+
+
+def test_a_free_short_article_under_a_header_sign_in_prompt_is_not_paywalled() -> None:
+    header = '<header>Already a subscriber? <a href="/login">Sign in</a></header>'
+    body = (
+        "<article><h1>Budget</h1><p>The city council approved a new budget on Monday after a long debate about school funding.</p>"
+        "<p>The mayor said the plan would raise spending on schools by eight percent while keeping taxes level.</p></article>"
+    )
+    assert returned(page("Budget", header + body)).paywalled is False
+
+
+def test_a_long_article_marked_not_free_is_the_article_not_a_teaser() -> None:
+    """Metered sites mark every article isAccessibleForFree=false and serve it whole."""
+    paragraph = "The council's budget hearing ran late into the evening as residents queued to speak about the plan. "
+    body = "<article><h1>Budget</h1>" + "".join(f"<p>{i} {paragraph * 2}</p>" for i in range(12)) + "</article>"
+    head = json_ld({"@context": "https://schema.org", "@type": "NewsArticle", "isAccessibleForFree": False})
+    assert returned(page("Budget", body, head=head)).paywalled is False
+
+
+def test_noscript_notices_about_scripts_or_the_browser_stay_out_of_the_text() -> None:
+    notices = (
+        "To view this video please enable JavaScript, and consider upgrading to a web browser that supports HTML5 video.",
+        "Your browser does not support JavaScript! Some parts of this page will not work.",
+    )
+    body = "<article><h1>Budget</h1>" + "".join(f"<noscript>{n}</noscript>" for n in notices)
+    body += "".join(f"<p>{i} The city council approved a new budget on Monday after a long debate about funding.</p>" for i in range(4))
+    text = returned(page("Budget", body + "</article>")).text
+    assert "city council approved" in text
+    assert not any(notice[:30] in text for notice in notices)
+
+
+def test_a_post_inside_noscript_after_hundreds_of_image_fallbacks_is_kept() -> None:
+    gallery = "".join(f'<img data-src="/p{i}.jpg"><noscript><img src="/p{i}.jpg"></noscript>' for i in range(260))
+    post = "".join(f"<p>{i} The walk follows the river past the old mill and up to the ridge above the town.</p>" for i in range(6))
+    article = returned(page("A photo walk", f"<h1>A photo walk</h1>{gallery}<noscript>{post}</noscript>"))
+    assert article.text.count("old mill") == 6
+
+
+def test_a_noscript_post_whose_opening_is_quoted_elsewhere_is_kept() -> None:
+    """Only a whole copy is a duplicate: a 'Popular posts' snippet of the opening is not."""
+    paragraphs = [f"{i} The walk follows the river past the old mill and up to the ridge above the town." for i in range(6)]
+    snippet = paragraphs[0][:100]
+    body = f"<h1>A walk</h1><noscript>{''.join(f'<p>{p}</p>' for p in paragraphs)}</noscript><aside><h3>Popular posts</h3><p>{snippet}</p></aside>"
+    assert returned(page("A walk", body)).text.count("old mill") >= 6
+
+
+def test_a_paragraph_about_cookies_among_the_articles_sentences_stays() -> None:
+    body = (
+        "<article><h1>Retailer fined over cookie banner</h1>"
+        "<p>Regulators fined the retailer 2 million euros on Tuesday in a case that consumer groups had pursued for years.</p>"
+        "<p>Its banner hid the cookie settings behind a small link, which the regulator found to be misleading.</p>"
+        "<p>Consumer groups welcomed the decision and said they had filed complaints against eleven other retailers.</p>"
+        "<p>The retailer said it would appeal and redesign its privacy pages within three months of the ruling.</p></article>"
+    )
+    article = returned(page("Retailer fined", body))
+    assert "Its banner hid the cookie settings behind a small link" in article.text
+    assert not any(removal.by == "detector:cookie-notice" for removal in article.removed)
+
+
+def test_no_article_error_survives_a_process_pool() -> None:
+    import pickle
+
+    error = refused(PAYWALL_ONLY)
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is scraper.NoArticleError and again.reason == error.reason
+    assert again.article is not None and again.article.title == error.article.title

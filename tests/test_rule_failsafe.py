@@ -9,6 +9,7 @@ Each test writes its own rules folder (``rules=`` / ``--rules``) with one site r
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,50 @@ def test_a_rule_for_another_host_is_not_blamed(tmp_path: Path) -> None:
 
 
 # -- scraper clean --------------------------------------------------------------------------------------
+
+
+def test_a_body_narrower_than_the_generic_text_is_the_rule_doing_its_job(tmp_path: Path) -> None:
+    """Readers' replies that the generic path keeps as prose (more than the article itself) do
+    not make a rule that selects the article alone a failed one."""
+    rng = random.Random(2)
+    words = ["council", "budget", "school", "road", "bridge", "mayor", "district", "funding", "river", "bank"]
+    words += ["spending", "property", "repair", "hearing", "autumn", "members", "plan", "public", "report"]
+    replies = (
+        "<section class='discussion'><h2>Readers respond</h2>"
+        + "".join(
+            f"<div class='reply'><div class='author'>reader{i}</div><p>Reply {i} says the "
+            + " ".join(rng.choice(words) for _ in range(rng.randint(18, 30)))
+            + ".</p></div>"
+            for i in range(24)
+        )
+        + "</section>"
+    )
+    html = (
+        f'<html><head><title>{TITLE}</title></head><body><div class="wrap"><h1>{TITLE}</h1>'
+        f'<div class="story-body">{"".join(f"<p>{p}</p>" for p in PARAGRAPHS[:4])}</div>'
+        f'<div class="after">{replies}</div></div></body></html>'
+    )
+    assert "Reply 3 says" in scraper.clean(html, url="https://elsewhere.example/x").text  # generic keeps them
+    rules = rules_folder(tmp_path, 'body = [".story-body"]\n')
+    article = scraper.clean(html, url=URL, rules=rules)
+    assert all(squash(p) in squash(article.text) for p in PARAGRAPHS[:4])
+    assert article.failed_rules == ()
+    assert "Reply 3 says" not in article.text
+
+
+def test_cli_notes_a_failed_rule_even_when_the_page_is_then_refused(tmp_path: Path) -> None:
+    """A redesign that leaves the rule's page empty must not hide the failure behind the skip."""
+    rules = rules_folder(tmp_path, 'body = ["#maincontent"]\n')
+    page = tmp_path / "stub.html"
+    page.write_text(
+        f'<html><head><title>{TITLE}</title></head><body><div id="maincontent"></div>'
+        "<article><p>Pier closed.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["clean", str(page), "--url", URL, "--rules", str(rules)])
+    assert result.exit_code == 0, result.output
+    assert "skipped:" in result.stderr
+    assert f"note: {page}: site rule {LABEL} failed" in result.stderr
 
 
 def test_cli_notes_a_failed_rule_and_writes_the_generic_text(tmp_path: Path) -> None:
