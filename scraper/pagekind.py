@@ -37,8 +37,9 @@ MIN_ARTICLE_UNITS = 150
 ERROR_PAGE_MAX_UNITS = 1200
 # A challenge title ("Just a moment...") is conclusive up to this much text of the page's own.
 CHALLENGE_TITLE_MAX_UNITS = 400
-# A paywall page gives its visible teaser when the teaser holds at least this much text.
-PAYWALL_MIN_TEASER_UNITS = 50
+# A page whose metadata calls it an article, or whose text is a paywall teaser, gives its text
+# from this much (about one sentence): a photo story's caption, a teaser, a one-line brief.
+SHORT_ARTICLE_MIN_UNITS = 50
 # A paywall prompt marks the text as a teaser only when the text is this short.
 PAYWALL_TEASER_MAX_UNITS = 1500
 # Wall words are looked for in extracted texts shorter than this (a wall with more text of its
@@ -221,8 +222,8 @@ def judge(
     """Why the page holds no article, or ``None`` when its extracted ``lines`` are one.
 
     ``says_article``: the page's metadata calls it an article (then it is never an index page).
-    ``paywalled``: the page marks its text as a teaser (see :func:`is_paywalled`); a teaser is
-    given as long as it holds a sentence or so.
+    ``paywalled``: the page marks its text as a teaser (see :func:`is_paywalled`). Either way a
+    text of a sentence or so is given, not refused as too short.
     """
     text = "\n".join(lines)
     units = text_units(text)
@@ -231,7 +232,9 @@ def judge(
         return _CHALLENGE
     if units < ERROR_PAGE_MAX_UNITS and any(ERROR_PAGE.match(title) for title in signals.titles):
         return Verdict("error-page", f"an error page ({signals.titles[0][:60]!r}), though served as a page")
-    if own >= MIN_ARTICLE_UNITS or (paywalled and own >= PAYWALL_MIN_TEASER_UNITS):
+    # A page that calls itself an article, or marks its text as a teaser, gives even a short text.
+    minimum = MIN_ARTICLE_UNITS if not (says_article or paywalled) else SHORT_ARTICLE_MIN_UNITS
+    if own >= minimum:
         if not says_article and _is_index(lines, links):
             return Verdict(
                 "index-page",

@@ -778,3 +778,11 @@ def test_no_article_error_survives_a_process_pool() -> None:
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is scraper.NoArticleError and again.reason == error.reason
     assert again.article is not None and again.article.title == error.article.title
+
+
+def test_a_page_calling_itself_an_article_gives_even_a_one_sentence_text() -> None:
+    """A photo story's caption is all there is: with article metadata it is given, not refused."""
+    body = "<article><h1>Storm over the harbour</h1><p>Lightning over the north pier on Tuesday night, seen from the ferry slip.</p></article>"
+    head = '<meta property="og:type" content="article">'
+    assert "Lightning over the north pier" in returned(page("Storm over the harbour", body, head=head)).text
+    assert refused(page("Storm over the harbour", body)).reason == "too-short"
