@@ -13,8 +13,10 @@ from .rules import SiteRule
 # The fast pass is trusted when it found at least this share of the page's prose: then it agrees
 # with the full pass on the article's extent. Below it, trafilatura's full extraction (its
 # fallback comparison with readability and jusText) runs too, and its text is taken when it holds
-# this much more (paragraphs the fast pass lost); otherwise the fast pass's text stands.
-FAST_PASS_MIN_SHARE = 0.8
+# this much more (paragraphs the fast pass lost); otherwise the fast pass's text stands. Measured on
+# both development sets: the full pass held 10 %+ more on 31 pages, 30 of them below 0.6 (the other
+# gained image credits); 0.6 runs it on 1 page in 15, 0.8 on 1 in 9.
+FAST_PASS_MIN_SHARE = 0.6
 FULL_PASS_GAIN = 1.1
 
 

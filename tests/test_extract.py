@@ -30,7 +30,7 @@ def test_a_fast_pass_that_covers_the_prose_is_kept_without_the_full_pass(
 def test_the_full_pass_wins_when_it_keeps_paragraphs_the_fast_pass_lost(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls = _passes(monkeypatch, "a" * 600, "b" * 1000)
+    calls = _passes(monkeypatch, "a" * 500, "b" * 1000)
     text, _ = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)
     assert text == "b" * 1000 and calls == [True, False]
 
@@ -38,6 +38,6 @@ def test_the_full_pass_wins_when_it_keeps_paragraphs_the_fast_pass_lost(
 def test_the_fast_pass_stands_when_the_full_pass_agrees_on_its_extent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls = _passes(monkeypatch, "a" * 600, "b" * 620)
+    calls = _passes(monkeypatch, "a" * 500, "b" * 520)
     text, _ = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)
-    assert text == "a" * 600 and calls == [True, False]
+    assert text == "a" * 500 and calls == [True, False]
