@@ -208,6 +208,10 @@ def _clean(
     says_article = bool(meta.page_type and _ARTICLE_TYPES.search(meta.page_type))
     verdict = pagekind.judge(signals, lines, page_text, links, says_article=says_article, paywalled=paywalled)
     if verdict is not None:
+        if not says_article:
+            # A section or index page of a site has no article for the rule's body selectors to
+            # find: that is no failure of the rule. An article page left empty by one is.
+            article = replace(article, failed_rules=())
         raise NoArticleError(verdict.message, reason=verdict.reason, article=article)
     return article
 

@@ -226,7 +226,8 @@ def test_cli_notes_a_failed_rule_even_when_the_page_is_then_refused(tmp_path: Pa
     rules = rules_folder(tmp_path, 'body = ["#maincontent"]\n')
     page = tmp_path / "stub.html"
     page.write_text(
-        f'<html><head><title>{TITLE}</title></head><body><div id="maincontent"></div>'
+        f'<html><head><title>{TITLE}</title><meta property="og:type" content="article"></head>'
+        '<body><div id="maincontent"></div>'
         "<article><p>Pier closed.</p></article></body></html>",
         encoding="utf-8",
     )
@@ -234,6 +235,16 @@ def test_cli_notes_a_failed_rule_even_when_the_page_is_then_refused(tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert "skipped:" in result.stderr
     assert f"note: {page}: site rule {LABEL} failed" in result.stderr
+
+
+def test_a_section_page_that_has_no_body_for_the_rule_is_no_rule_failure(tmp_path: Path) -> None:
+    """Crawls read section pages too: the rule's article body is absent there by design."""
+    rules = rules_folder(tmp_path, 'body = [".story-body"]\n')
+    links = "".join(f'<li><a href="/news/{i}">Harbour story number {i} about the pier and the ferry</a></li>' for i in range(30))
+    with pytest.raises(scraper.NoArticleError) as caught:
+        scraper.clean(f"<html><head><title>News</title></head><body><ul>{links}</ul></body></html>", url=URL, rules=rules)
+    assert caught.value.reason == "index-page"
+    assert caught.value.article is not None and caught.value.article.failed_rules == ()
 
 
 def test_cli_notes_a_failed_rule_and_writes_the_generic_text(tmp_path: Path) -> None:
