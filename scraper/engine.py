@@ -172,7 +172,7 @@ def _clean(
     warnings: list[str] = []
     failed_rules: list[str] = []
     found = _Extraction("", (), None, 0)
-    if page_text:
+    if page_text:  # a blank page goes straight to the verdict, which says why it is blank
         found = _prune_and_extract(
             tree,
             rule_url,
@@ -182,14 +182,15 @@ def _clean(
             page_text=page_text,
             site_blocks=site_blocks,
         )
-    if page_text and len(found.text) < RESCUE_SHARE * found.prose_chars:
-        # trafilatura's choice of the main block is fragile: a removed header or byline can
-        # make it miss a whole article. Then the page is extracted again without the detectors.
-        plain = _prune_and_extract(_fresh_tree(text_html), rule_url, applicable, detectors=False)
-        if len(plain.text) > RESCUE_GAIN * len(found.text):
-            found = plain
-            warnings.append("the extractor missed the article after boilerplate removal; used the page as is")
-    if page_text:
+        if len(found.text) < RESCUE_SHARE * found.prose_chars:
+            # trafilatura's choice of the main block is fragile: a removed header or byline can
+            # make it miss a whole article. Then the page is extracted again without the detectors.
+            plain = _prune_and_extract(_fresh_tree(text_html), rule_url, applicable, detectors=False)
+            if len(plain.text) > RESCUE_GAIN * len(found.text):
+                found = plain
+                warnings.append(
+                    "the extractor missed the article after boilerplate removal; used the page as is"
+                )
         found = _fail_safe(found, text_html, rule_url, applicable, site_blocks, warnings, failed_rules)
     lines, line_removals = filter_lines(found.text, applicable, header_lines=(meta.title,))
 
@@ -203,8 +204,11 @@ def _clean(
         units = pagekind.text_units(text)
         warnings.append("the page body held little of the article; used the JSON-LD articleBody")
     paywalled = pagekind.is_paywalled(meta.free, page_text, units)
-    article = _article(meta, url, text, raw, (*found.removals, *line_removals), warnings)
-    article = replace(article, paywalled=paywalled, failed_rules=tuple(failed_rules))
+    article = replace(
+        _article(meta, url, text, raw, (*found.removals, *line_removals), warnings),
+        paywalled=paywalled,
+        failed_rules=tuple(failed_rules),
+    )
     says_article = bool(meta.page_type and _ARTICLE_TYPES.search(meta.page_type))
     verdict = pagekind.judge(signals, lines, page_text, links, says_article=says_article, paywalled=paywalled)
     if verdict is not None:
