@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from .article import Removal, snippet
-from .pagekind import is_sentence
+from .pagekind import is_sentence, squash
 from .patterns import (
     AD_LABEL,
     AD_LABEL_SEEDS,
@@ -395,10 +395,6 @@ def detect_ad_labels(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
             yield seed, "ad label"
 
 
-def _squash(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
 def _standfirst_scopes(h1: LexborNode) -> Iterable[LexborNode]:
     """Where a standfirst sits: the <header> around the <h1>, else the h1's next few siblings."""
     ancestor = h1.parent
@@ -430,14 +426,12 @@ def _prose_follows(node: LexborNode) -> bool:
 # A deck is one headline-style line: short and not ended as a sentence. A description that matches
 # a full sentence (or several) is the page's own first paragraph, quoted: it stays.
 _DECK_MAX_CHARS = 200
-_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
-_SENTENCE_BREAK = re.compile(r"[.!?。！？][\"'”’»)\]]*\s+[A-ZÀ-ÖØ-Þ¿¡\"“„«]")
+_DECK_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
+_DECK_BREAK = re.compile(r"[.!?。！？][\"'”’»)\]]*\s+[A-ZÀ-ÖØ-Þ¿¡\"“„«]")
 
 
 def _is_deck(text: str) -> bool:
-    return (
-        len(text) <= _DECK_MAX_CHARS and not _SENTENCE_END.search(text) and not _SENTENCE_BREAK.search(text)
-    )
+    return len(text) <= _DECK_MAX_CHARS and not _DECK_END.search(text) and not _DECK_BREAK.search(text)
 
 
 def detect_standfirst(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
@@ -449,11 +443,11 @@ def detect_standfirst(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """
     if not page.standfirst:
         return
-    wanted = _squash(page.standfirst)
+    wanted = squash(page.standfirst)
     for h1 in page.root.css("h1"):
         for node in _standfirst_scopes(h1):
             text = text_of(node)
-            if _squash(text) == wanted and _is_deck(text) and not _prose_follows(node):
+            if squash(text) == wanted and _is_deck(text) and not _prose_follows(node):
                 yield node, "standfirst (kept as the description)"
                 return
 

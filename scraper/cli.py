@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 import scraper
 
-from .article import PAYWALL_NOTE, Article, article_notes
+from .article import PAYWALL_NOTE, Article, article_notes, rule_failures
 from .errors import InputError, NoArticleError, RuleError, ScraperError
 from .inputs import InputItem, expand_inputs
 from .learn import BlockMemory, LearnedBlocks, learn_page
@@ -212,9 +212,8 @@ class Reporter:
         self.skipped += 1
         if not self.quiet:
             self.say(f"skipped: {label}: {why}")
-            for note in article_notes(refused) if refused is not None else ():
-                if note != PAYWALL_NOTE:
-                    self.say(f"note: {label}: {note}")
+            for _, warning in rule_failures(refused) if refused is not None else ():
+                self.say(f"note: {label}: {warning}")
         self.bar.update()
 
     def fail(self, label: str, why: str) -> None:

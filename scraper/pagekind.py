@@ -137,7 +137,8 @@ def read_signals(tree: LexborHTMLParser, html: str) -> Signals:
     return Signals(titles, noscript, challenge, html)
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """``text`` with whitespace folded and casefolded: the form texts are compared in."""
     return " ".join(text.split()).casefold()
 
 
@@ -152,11 +153,11 @@ class Links:
 def read_links(body: LexborNode, page_text: str) -> Links:
     texts = [anchor.text(deep=True, separator=" ", strip=True) for anchor in body.css("a")]
     density = sum(len(text) for text in texts) / len(page_text) if page_text else 0.0
-    return Links(frozenset(_squash(text) for text in texts if text), density)
+    return Links(frozenset(squash(text) for text in texts if text), density)
 
 
 def _is_link_line(line: str, links: Links) -> bool:
-    return _squash(_LIST_MARK.sub("", line)) in links.texts
+    return squash(_LIST_MARK.sub("", line)) in links.texts
 
 
 def _is_index(lines: Sequence[str], links: Links) -> bool:

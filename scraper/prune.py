@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from .boilerplate import Pruner, contains, prose_chars, text_of
-from .patterns import JAVASCRIPT_REQUIRED
 from .rules import SiteRule
 
 # Never article text, and the bulk of most pages' bytes: dropping them first makes every later
@@ -77,28 +76,18 @@ def render_noscript(tree: LexborHTMLParser) -> None:
         if len(text) >= _DUPLICATE_MIN_CHARS and checks > 0:
             checks -= 1
             duplicate = page_text.count(text) >= 2
-        if duplicate or _is_fallback(node, text):
+        if duplicate or _is_fallback(tree, node, text):
             node.decompose()
         else:
             node.unwrap()
 
 
-def _is_fallback(node: LexborNode, text: str) -> bool:
-    if not text or _in_head(node):
+def _is_fallback(tree: LexborHTMLParser, node: LexborNode, text: str) -> bool:
+    """No text, in the <head>, or a short notice (every "enable JavaScript" phrase names it)."""
+    if not text or (tree.head is not None and contains(tree.head, node)):
         return True
-    if len(text) > _NOSCRIPT_NOTICE_CHARS:
-        return False
     folded = text.casefold()
-    return JAVASCRIPT_REQUIRED.search(text) is not None or any(word in folded for word in _NOTICE_WORDS)
-
-
-def _in_head(node: LexborNode) -> bool:
-    ancestor = node.parent
-    while ancestor is not None:
-        if ancestor.tag == "head":
-            return True
-        ancestor = ancestor.parent
-    return False
+    return len(text) <= _NOSCRIPT_NOTICE_CHARS and any(word in folded for word in _NOTICE_WORDS)
 
 
 def _squash(text: str) -> str:
