@@ -65,10 +65,10 @@ sys.path[:0] = [str(REPO), str(HERE)]
 from crawlsites import SiteServer, SiteSpec  # noqa: E402
 
 import scraper  # noqa: E402
-from scraper.crawl import MAX_IN_FLIGHT, CrawlReport  # noqa: E402
-from scraper.fetch import FetchSettings  # noqa: E402
-from scraper.session import Politeness  # noqa: E402
-from scraper.write import FORMATS  # noqa: E402
+from scraper.crawler.run import MAX_IN_FLIGHT, CrawlReport  # noqa: E402
+from scraper.io.formats import FORMATS  # noqa: E402
+from scraper.web.client import FetchSettings  # noqa: E402
+from scraper.web.session import Politeness  # noqa: E402
 
 MIB_IN_KIB = 1024  # ru_maxrss is in KiB on Linux
 THROUGHPUT_TARGET = 0.85  # the done-means: >= 85 % of the bound

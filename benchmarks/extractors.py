@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import trafilatura
 
-from scraper.timelimit import time_limit
+from scraper.extract.timelimit import time_limit
 
 
 class HardTimeout(BaseException):

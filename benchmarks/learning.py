@@ -39,7 +39,7 @@ from corpora import Sample, fundus, wcxb  # noqa: E402
 from metrics import found, overlap  # noqa: E402
 
 import scraper  # noqa: E402
-from scraper.learn import BlockMemory, learn_page  # noqa: E402
+from scraper.extract.sitememory import BlockMemory, learn_page  # noqa: E402
 
 DATASETS = HERE.parent.parent / "shared" / "datasets"
 

@@ -3,11 +3,11 @@
 The public API is what ``__all__`` lists; everything else is internal.
 """
 
-from .article import Article, Page, Removal
-from .crawl import CrawlReport, crawl
-from .crawlconfig import CrawlConfig, load_config
-from .engine import VERSIONS, clean
-from .errors import (
+from scraper.article import Article, Page, Removal
+from scraper.crawler.config import CrawlConfig, load_config
+from scraper.crawler.lock import LockHeld
+from scraper.crawler.run import CrawlReport, crawl
+from scraper.errors import (
     ConfigError,
     ExtractionTimeout,
     FetchError,
@@ -16,10 +16,10 @@ from .errors import (
     RuleError,
     ScraperError,
 )
-from .fetch import FetchSettings
-from .lock import LockHeld
-from .session import Politeness
-from .web import fetch, scrape
+from scraper.extract.engine import VERSIONS, clean
+from scraper.web.client import FetchSettings
+from scraper.web.scrape import fetch, scrape
+from scraper.web.session import Politeness
 
 __version__ = VERSIONS["scraper"]
 

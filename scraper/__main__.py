@@ -1,5 +1,5 @@
 """``python -m scraper``: the same command line as the ``scraper`` script."""
 
-from .cli import main
+from scraper.cli.main import main
 
 main()

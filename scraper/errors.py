@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .article import Article
+    from scraper.article import Article
 
 
 class ScraperError(Exception):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import scraper
-from scraper.rules import load_rules
+from scraper.rules.book import load_rules
 
 PARAGRAPHS = [
     "The council approved the new cycle lanes on Thursday after a debate that lasted most of the evening.",

@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 import scraper
-from scraper import cli
-from scraper.cli import main
-from scraper.inputs import expand_inputs, page_stem
-from scraper.write import FRONT_MATTER_KEYS, JSONL_NAME
+from scraper.cli import main as cli
+from scraper.cli.main import main
+from scraper.io.formats import FRONT_MATTER_KEYS, JSONL_NAME
+from scraper.io.sources import expand_inputs, page_stem
 
 
 def run(*args: str, input: bytes | str | None = None) -> Result:

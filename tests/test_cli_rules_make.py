@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from scraper.cli import main
-from scraper.rules import parse_rule_file
+from scraper.cli.main import main
+from scraper.rules.book import parse_rule_file
 
 SITE = Path(__file__).resolve().parent.parent / "samples" / "northfieldpost.com"
 PLUG = "Listen to The Northfield Morning"

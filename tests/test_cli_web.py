@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from httpserver import LocalServer
 from newssite import article_path, publish
 
-from scraper.cli import main
+from scraper.cli.main import main
 
 
 def run(*args: str) -> object:
@@ -158,7 +158,7 @@ def test_a_crawl_killed_mid_run_resumes_with_nothing_lost_or_written_twice(tmp_p
 
 
 def test_an_overlapping_crawl_exits_with_status_3(tmp_path: Path) -> None:
-    from scraper.lock import RunLock
+    from scraper.crawler.lock import RunLock
 
     with LocalServer() as server:
         publish(server, 1)

@@ -11,12 +11,12 @@ from httpserver import LocalServer, rate_limited, respond, status_sequence
 from newssite import HTML, SITEMAP_TYPE, article_body, article_path, conditional, publish, rss
 
 import scraper
-from scraper.crawl import crawl, url_stem
-from scraper.crawlconfig import CrawlConfig, build_config
+from scraper.crawler.config import CrawlConfig, build_config
+from scraper.crawler.lock import LockHeld, RunLock
+from scraper.crawler.run import crawl, url_stem
+from scraper.crawler.state import CrawlState
 from scraper.errors import ConfigError
-from scraper.fetch import FetchSettings
-from scraper.lock import LockHeld, RunLock
-from scraper.state import CrawlState
+from scraper.web.client import FetchSettings
 
 config = crawl_config
 

@@ -9,11 +9,11 @@ from click.testing import CliRunner
 from httpserver import Exchange, LocalServer, respond
 from newssite import HTML, SITEMAP_TYPE, article_body, article_path, conditional, publish, sitemap
 
-from scraper.cli import main
-from scraper.crawl import crawl, url_stem
-from scraper.crawlconfig import CrawlConfig
-from scraper.fetch import FetchSettings
-from scraper.session import Politeness
+from scraper.cli.main import main
+from scraper.crawler.config import CrawlConfig
+from scraper.crawler.run import crawl, url_stem
+from scraper.web.client import FetchSettings
+from scraper.web.session import Politeness
 
 FAST = FetchSettings(allow_private_networks=True, retries=0, backoff_initial=0.01, total_timeout=5)
 WORDS = [

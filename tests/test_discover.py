@@ -12,7 +12,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from scraper.discover import (
+from scraper.crawler.discover import (
     MAX_SITEMAP_BYTES,
     NON_ARTICLE_SUFFIXES,
     Link,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper import extract
+from scraper.extract import maintext as extract
 
 
 def _passes(monkeypatch: pytest.MonkeyPatch, fast: str, full: str) -> list[bool]:

@@ -42,7 +42,7 @@ from httpserver import (
 
 from scraper.article import Page
 from scraper.errors import FetchError
-from scraper.fetch import (
+from scraper.web.client import (
     ACCEPT_ENCODING,
     DEFAULT_USER_AGENT,
     Fetcher,
@@ -51,7 +51,7 @@ from scraper.fetch import (
     fetch_page,
     parse_retry_after,
 )
-from scraper.urls import origin
+from scraper.web.urls import origin
 
 FAST = FetchSettings(
     allow_private_networks=True,

@@ -15,8 +15,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 import scraper
-from scraper.errors import InputError
-from scraper.ftr import (
+from scraper.authoring.ftr import (
     NotFtrFile,
     convert_ftr,
     ftr_host,
@@ -25,7 +24,8 @@ from scraper.ftr import (
     xpath_problem,
     xpath_to_css,
 )
-from scraper.rules import parse_rule_file
+from scraper.errors import InputError
+from scraper.rules.book import parse_rule_file
 
 # -- xpath_to_css ------------------------------------------------------------------------------
 

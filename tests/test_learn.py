@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import scraper
-from scraper.cli import main
-from scraper.learn import BlockMemory, SiteMemory, block_key, page_blocks
+from scraper.cli.main import main
+from scraper.extract.sitememory import BlockMemory, SiteMemory, block_key, page_blocks
 
 PLUG = (
     "Listen to The Harbour Hour, our weekday programme on coastal life, wherever you find "
@@ -93,10 +93,10 @@ def test_a_crawl_keeps_its_site_memory_and_raw_pages_re_clean_with_all_of_it(tmp
     from httpserver import LocalServer, respond
     from newssite import rss
 
-    from scraper.crawl import crawl
-    from scraper.crawlconfig import CrawlConfig
-    from scraper.fetch import FetchSettings
-    from scraper.session import Politeness
+    from scraper.crawler.config import CrawlConfig
+    from scraper.crawler.run import crawl
+    from scraper.web.client import FetchSettings
+    from scraper.web.session import Politeness
 
     with LocalServer() as server:
         paths = [f"/news/story-{i}.html" for i in range(6)]

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-import scraper.lock
+import scraper.crawler.lock
+from scraper.crawler.lock import LockHeld, RunLock
 from scraper.errors import ScraperError
-from scraper.lock import LockHeld, RunLock
 
 _HOLDER = (
     "import sys, time\n"
-    "from scraper.lock import RunLock\n"
+    "from scraper.crawler.lock import RunLock\n"
     "lock = RunLock(sys.argv[1]).__enter__()\n"
     "print('locked', flush=True)\n"
     "time.sleep(60)\n"
@@ -80,7 +80,7 @@ def test_holder_without_a_pid_yet_is_reported_as_another_process(tmp_path: Path)
 
 
 def test_without_fcntl_the_error_says_posix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scraper.lock, "_fcntl", None)
+    monkeypatch.setattr(scraper.crawler.lock, "_fcntl", None)
     with pytest.raises(ScraperError, match="POSIX"), RunLock(tmp_path / "state.lock"):
         pass
 

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.metadata import Metadata, extract_metadata, normalise_date
+from scraper.extract.metadata import Metadata, extract_metadata, normalise_date
 
 
 def meta(html: str, url: str | None = "https://example.com/news/story") -> Metadata:
@@ -684,7 +684,7 @@ def test_malformed_urls_are_no_urls() -> None:
 def test_a_bug_inside_is_logged_not_raised(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import scraper.metadata as metadata
+    import scraper.extract.metadata as metadata
 
     def broken(tree: LexborHTMLParser, url: str | None) -> Metadata:
         raise RuntimeError("boom")

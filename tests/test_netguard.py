@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from scraper.errors import FetchError
-from scraper.netguard import ensure_public, is_public_address
+from scraper.web.netguard import ensure_public, is_public_address
 
 
 def guard_error(url: str) -> FetchError:

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import scraper
-from scraper.cli import main
+from scraper.cli.main import main
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages" / "nothing_lost"
 

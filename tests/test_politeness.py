@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from scraper.politeness import HostGate, HostLimits
+from scraper.web.politeness import HostGate, HostLimits
 
 SITE = "https://site.test:443"
 OTHER = "https://other.test:443"

@@ -21,11 +21,11 @@ from selectolax.lexbor import LexborHTMLParser
 
 import scraper
 from scraper.article import Article
-from scraper.cli import main
-from scraper.crawl import crawl
-from scraper.crawlconfig import CrawlConfig, build_config
-from scraper.pagekind import text_units
-from scraper.state import CrawlState
+from scraper.cli.main import main
+from scraper.crawler.config import CrawlConfig, build_config
+from scraper.crawler.run import crawl
+from scraper.crawler.state import CrawlState
+from scraper.extract.pagekind import text_units
 
 URL = "https://gazette.example/news/story"
 
@@ -694,7 +694,7 @@ def test_short_articles_in_scripts_without_latin_full_stops_are_not_index_pages(
 
 def test_combining_marks_count_as_letters() -> None:
     """Devanagari vowel signs are combining marks, which Python's \\w leaves out."""
-    assert scraper.pagekind.text_units("किताब") == 5
+    assert text_units("किताब") == 5
 
 
 @pytest.mark.parametrize(

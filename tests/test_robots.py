@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 
 from scraper.errors import FetchError
-from scraper.politeness import HostGate
-from scraper.robots import MAX_ROBOTS_BYTES, RobotsPolicy, product_token, robots_url
+from scraper.web.politeness import HostGate
+from scraper.web.robots import MAX_ROBOTS_BYTES, RobotsPolicy, product_token, robots_url
 
 UA = "scraper/0.1 (+https://github.com/scraper-news/scraper)"
 SITE = "https://site.test"

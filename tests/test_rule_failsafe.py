@@ -20,9 +20,9 @@ from newssite import FEED_TYPE, HTML, rss
 
 import scraper
 from scraper.article import Article
-from scraper.cli import main
-from scraper.crawl import crawl
-from scraper.crawlconfig import CrawlConfig
+from scraper.cli.main import main
+from scraper.crawler.config import CrawlConfig
+from scraper.crawler.run import crawl
 
 HOST = "harbourpost.example"
 LABEL = f"rule:{HOST}"

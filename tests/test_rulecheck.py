@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 from httpserver import LocalServer
 
-from scraper.cli_rules import rules_group
+from scraper.authoring.check import check_rules, explain
+from scraper.cli.rules import rules_group
 from scraper.errors import RuleError
-from scraper.rulecheck import check_rules, explain
 
 ROOT = Path(__file__).resolve().parent.parent
 THEWEEK = ROOT / "samples" / "theweek.com" / "russian-generals.html"

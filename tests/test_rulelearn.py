@@ -7,8 +7,8 @@ from pathlib import Path
 from test_learn import PLUG, STANDARDS, harbour_page
 
 import scraper
-from scraper.rulelearn import SavedPage, draft_rule, site_of_pages
-from scraper.rules import load_rules, parse_rule_file
+from scraper.authoring.draft import SavedPage, draft_rule, site_of_pages
+from scraper.rules.book import load_rules, parse_rule_file
 
 BOX = "Harbour Post Extra: our members' evening is on the first Friday of every month at the quay."
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import scraper
-from scraper.rules import RuleBook, build_rulebook, load_rules, parse_rule_file, rule_folders
+from scraper.rules.book import RuleBook, build_rulebook, load_rules, parse_rule_file, rule_folders
 
 ARTICLE = """<html><head><link rel="canonical" href="https://news.example.com/2024/story"></head>
 <body><article><h1>Harbour reopens</h1><div class="css-9x8y7z">
@@ -170,7 +170,7 @@ def test_shipped_rule_tests(rule, index, test) -> None:
 def test_combined_line_patterns_agree_with_each_pattern() -> None:
     import re
 
-    from scraper.rules import combine_patterns
+    from scraper.rules.book import combine_patterns
 
     patterns = tuple(
         re.compile(p)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import scraper
-from scraper.rules import load_rules
+from scraper.rules.book import load_rules
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 SIDECARS = sorted(SAMPLES.rglob("*.toml"))

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from scraper.crawler.state import SCHEMA_VERSION, STATUSES, CrawlState, Discovered, RobotsEntry
 from scraper.errors import InputError
-from scraper.state import SCHEMA_VERSION, STATUSES, CrawlState, Discovered, RobotsEntry
 
 T0 = 1_800_000_000.0
 HOUR = 3600.0
@@ -323,7 +323,7 @@ def test_runs_finished_and_unfinished(tmp_path: Path) -> None:
 _CRASH_CHILD = textwrap.dedent(
     """
     import sys
-    from scraper.state import CrawlState, Discovered
+    from scraper.crawler.state import CrawlState, Discovered
 
     state = CrawlState.open(sys.argv[1])
     urls = [f"https://crash.example/{i}" for i in range(500)]

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import scraper
-from scraper.cli import main
+from scraper.cli.main import main
 
 # Sixty thousand paragraphs: seconds of work, hundreds of times a normal page.
 HUGE = (
@@ -60,7 +60,7 @@ def test_cli_reports_a_timeout_as_a_failure_and_goes_on(tmp_path: Path) -> None:
 
 
 def test_a_library_catching_exception_cannot_swallow_the_limit() -> None:
-    from scraper.timelimit import time_limit
+    from scraper.extract.timelimit import time_limit
 
     with pytest.raises(scraper.ExtractionTimeout), time_limit(0.05):
         while True:  # like a parser that retries inside `except Exception`

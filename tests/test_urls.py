@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.urls import TRACKING_PARAMS, host_of, is_tracking_param, normalize_url, origin
+from scraper.web.urls import TRACKING_PARAMS, host_of, is_tracking_param, normalize_url, origin
 
 NORMALISED = [
     # scheme and host lowercased, default port dropped, empty path becomes "/"

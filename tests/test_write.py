@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scraper.article import Article, Removal
-from scraper.write import (
+from scraper.io.formats import (
     FRONT_MATTER_KEYS,
     JsonlWriter,
     atomic_open,

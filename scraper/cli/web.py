@@ -1,0 +1,334 @@
+"""The ``scraper crawl`` and ``scraper fetch`` commands: thin click layers over the library.
+
+Exit statuses of ``scraper crawl`` (for cron wrappers and monitoring):
+
+- 0: the run finished and nothing failed;
+- 1: the run finished but some URLs failed (they are retried by later runs);
+- 2: a configuration or usage error (nothing was fetched);
+- 3: another run holds the lock on this state file (this run did nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from scraper.article import PAYWALL_NOTE, Article, Page, article_notes
+from scraper.crawler.config import build_config, load_config
+from scraper.crawler.lock import LockHeld
+from scraper.crawler.run import CrawlReport, crawl, keep_raw, url_stem
+from scraper.errors import ConfigError, FetchError, InputError, NoArticleError, RuleError, ScraperError
+from scraper.extract.engine import clean as clean_page
+from scraper.io.formats import FORMATS, JSONL_NAME, JsonlWriter, jsonl_record, render, utc_now, write_article
+from scraper.rules.book import load_rules
+from scraper.web.client import FetchSettings
+from scraper.web.session import Politeness, WebSession
+
+EXIT_CONFIG = 2
+EXIT_LOCKED = 3
+# Events that mean one article URL is settled, for the progress bar.
+_SETTLED = frozenset(
+    {"written", "unchanged", "duplicate", "not-article", "failed", "gave-up", "gone", "skipped-robots"}
+)
+
+
+class _Exit(click.ClickException):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.exit_code = code
+
+
+class _Progress:
+    """Events to stderr: one JSON line each with ``--log-json``; else a bar on a terminal,
+    error lines, and a summary at the end."""
+
+    def __init__(self, *, log_json: bool, quiet: bool) -> None:
+        self.log_json = log_json
+        self.quiet = quiet
+        show = not log_json and not quiet and sys.stderr.isatty()
+        self.bar = tqdm(total=0, file=sys.stderr, unit="page", disable=not show, leave=False)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if self.log_json:
+            click.echo(json.dumps(event, ensure_ascii=False), err=True)
+            return
+        kind = event["event"]
+        if kind in ("failed", "gave-up", "seed-failed"):
+            self._say(f"error: {event.get('error')}")
+        if kind == "rule-failed" and not self.quiet:
+            self._say(f"warning: {event['url']}: {event.get('warning')}")
+        if kind == "seed" and event.get("new"):
+            self.bar.total = (self.bar.total or 0) + event["new"]
+            self.bar.refresh()
+        if kind in _SETTLED:
+            if self.bar.total is not None and self.bar.n >= self.bar.total:
+                self.bar.total = self.bar.n + 1
+            self.bar.update()
+
+    def _say(self, message: str) -> None:
+        if self.bar.disable:
+            click.echo(message, err=True)
+        else:
+            self.bar.write(message, file=sys.stderr)
+
+    def finish(self, report: CrawlReport, report_path: Path) -> None:
+        self.bar.close()
+        if self.log_json:
+            click.echo(json.dumps({"event": "report", **report.to_dict()}, ensure_ascii=False), err=True)
+        elif not self.quiet:
+            t = report.totals
+            click.echo(
+                f"crawl: {t.new} new, {t.unchanged} unchanged, {t.duplicate} duplicates, "
+                f"{t.not_article} not articles, {t.gone} gone, {t.skipped_robots} skipped by robots.txt, "
+                f"{t.failed} failed, in {report.seconds:.1f} s; report: {report_path}",
+                err=True,
+            )
+            if t.paywalled:
+                click.echo(f"paywalled: {t.paywalled} pages showed only a teaser", err=True)
+            for rule, count in sorted(report.rule_failures.items()):
+                click.echo(f"rule failures: {rule} failed on {count} pages (cleaned generically)", err=True)
+            if report.stopped_early:
+                click.echo(f"stopped early: {report.stopped_early}", err=True)
+
+
+@click.command("crawl")
+@click.argument("config_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--feed", "feeds", multiple=True, help="RSS or Atom feed URL; repeatable.")
+@click.option("--sitemap", "sitemaps", multiple=True, help="Sitemap or sitemap index URL; repeatable.")
+@click.option("--start", "starts", multiple=True, help="Start page whose links are followed; repeatable.")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder. [default: crawl]"
+)
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), help="State file (SQLite).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, as for `scraper clean`.")
+@click.option("--host", "hosts", multiple=True, help="Allowed host; repeatable. [default: the seeds' hosts]")
+@click.option("--max-depth", type=click.IntRange(min=0), help="Links followed from start pages.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Articles fetched per run at most.")
+@click.option(
+    "--max-age-days", type=click.FloatRange(min=0), help="Skip feed/sitemap entries older than this."
+)
+@click.option("--max-seconds", type=click.FloatRange(min=0), help="Stop taking new URLs after this long.")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host. [default: 2]")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests per host. [default: 1]")
+@click.option("--user-agent", help="User-Agent header; include a contact URL or address.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
+@click.option("-j", "--jobs", type=click.IntRange(min=0), help="Cleaning processes (0: in-process).")
+@click.option("--no-raw", is_flag=True, default=None, help="Do not keep the raw HTML of fetched articles.")
+@click.option("--ignore-robots", is_flag=True, default=None, help="Do not obey robots.txt (your own sites).")
+@click.option(
+    "--allow-private-networks",
+    is_flag=True,
+    default=None,
+    help="Allow URLs on private, loopback and link-local addresses (refused by default).",
+)
+@click.option(
+    "--skip-paywalled",
+    is_flag=True,
+    default=None,
+    help="Do not write paywalled pages (by default their visible teaser is written, flagged).",
+)
+@click.option(
+    "--log-json", is_flag=True, help="One JSON line per event on stderr, and the report at the end."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No summary line (errors still show).")
+def crawl_command(
+    config_file: Path | None,
+    feeds: tuple[str, ...],
+    sitemaps: tuple[str, ...],
+    starts: tuple[str, ...],
+    out: Path | None,
+    state: Path | None,
+    fmt: str | None,
+    hosts: tuple[str, ...],
+    max_depth: int | None,
+    max_pages: int | None,
+    max_age_days: float | None,
+    max_seconds: float | None,
+    concurrency: int | None,
+    delay: float | None,
+    user_agent: str | None,
+    rules_dirs: tuple[str, ...],
+    jobs: int | None,
+    no_raw: bool | None,
+    ignore_robots: bool | None,
+    allow_private_networks: bool | None,
+    skip_paywalled: bool | None,
+    log_json: bool,
+    quiet: bool,
+) -> None:
+    """Crawl news sites once: find new articles in feeds, sitemaps and start pages, fetch
+    them politely, clean and write them, and remember everything for the next run.
+
+    Settings come from CONFIG_FILE (TOML, see the README) and/or the flags; flags win.
+    Run it from cron: an overlapping run exits at once with status 3; a killed run is
+    resumed by the next. Exit status: 0 ok, 1 some URLs failed, 2 bad configuration,
+    3 another run holds the lock.
+
+    \b
+    Examples:
+        scraper crawl sites.toml
+        scraper crawl --feed https://example.com/rss --out news/ --format md
+        */15 * * * * scraper crawl /etc/scraper/sites.toml --log-json >> /var/log/scraper.log 2>&1
+    """
+    overrides: dict[str, Any] = {
+        "feeds": feeds or None,
+        "sitemaps": sitemaps or None,
+        "start": starts or None,
+        "out": out,
+        "state": state,
+        "format": fmt,
+        "allowed_hosts": hosts or None,
+        "max_depth": max_depth,
+        "max_pages": max_pages,
+        "max_age_days": max_age_days,
+        "max_seconds": max_seconds,
+        "concurrency": concurrency,
+        "delay": delay,
+        "user_agent": user_agent,
+        "rules": rules_dirs or None,
+        "jobs": jobs,
+        "keep_raw": False if no_raw else None,
+        "obey_robots": False if ignore_robots else None,
+        "allow_private_networks": True if allow_private_networks else None,
+        "skip_paywalled": True if skip_paywalled else None,
+    }
+    try:
+        if config_file is not None:
+            config = load_config(config_file, **overrides)
+        else:
+            config = build_config({}, label="flags", **overrides)
+    except ConfigError as exc:
+        raise _Exit(str(exc), EXIT_CONFIG) from None
+    progress = _Progress(log_json=log_json, quiet=quiet)
+    try:
+        report = crawl(config, on_event=progress)
+    except LockHeld as exc:
+        raise _Exit(f"{exc}; this run does nothing", EXIT_LOCKED) from None
+    except (ConfigError, RuleError, InputError) as exc:  # InputError: the state file is unusable
+        raise _Exit(str(exc), EXIT_CONFIG) from None
+    progress.finish(report, config.report_path)
+    if report.exit_status:
+        click.get_current_context().exit(report.exit_status)
+
+
+# -- scraper fetch -----------------------------------------------------------------------------
+
+
+async def _fetch_all(
+    urls: Sequence[str], settings: FetchSettings, politeness: Politeness
+) -> list[Page | str]:
+    """Each URL's page, or the reason it could not be fetched, in input order."""
+    async with WebSession(settings, politeness) as web:
+
+        async def one(url: str) -> Page | str:
+            try:
+                return await web.fetch(url)
+            except FetchError as exc:
+                return str(exc)
+
+        return await asyncio.gather(*(one(url) for url in urls))
+
+
+@click.command("fetch")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder to write to.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
+@click.option(
+    "--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), help="Also keep raw HTML here."
+)
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--user-agent", help="User-Agent header; include a contact URL or address.")
+@click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (your own sites).")
+@click.option("--allow-private-networks", is_flag=True, help="Allow private, loopback, link-local addresses.")
+@click.option("--skip-paywalled", is_flag=True, help="Skip paywalled pages (default: write the teaser).")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line, no 'skipped' or 'note' lines.")
+def fetch_command(
+    urls: tuple[str, ...],
+    out: Path | None,
+    fmt: str,
+    raw_dir: Path | None,
+    rules_dirs: tuple[str, ...],
+    user_agent: str | None,
+    ignore_robots: bool,
+    allow_private_networks: bool,
+    skip_paywalled: bool,
+    quiet: bool,
+) -> None:
+    """Fetch the given URLs and clean them (no state, no discovery): one URL without -o
+    prints its text; with -o DIR each gets DIR/<host>/<slug>-<hash>.<ext>.
+
+    \b
+    Examples:
+        scraper fetch https://example.com/news/story.html
+        scraper fetch URL1 URL2 -o articles/ --format md --raw raw/
+    """
+    if out is None and len(urls) > 1 and fmt != "jsonl":
+        raise click.UsageError(f"{len(urls)} URLs: give -o/--out DIR, or --format jsonl to stream them")
+    rules = list(rules_dirs) or None
+    try:
+        load_rules(rules or ())
+    except RuleError as exc:
+        raise _Exit(f"bad rules: {exc}", EXIT_CONFIG) from None
+    fields: dict[str, Any] = {"allow_private_networks": allow_private_networks}
+    if user_agent:
+        fields["user_agent"] = user_agent
+    settings = FetchSettings(**fields)
+    pages = asyncio.run(_fetch_all(urls, settings, Politeness(obey_robots=not ignore_robots)))
+    done = skipped = failed = 0
+    added = utc_now()
+    jsonl = JsonlWriter(out / JSONL_NAME) if out is not None and fmt == "jsonl" else None
+    # The JSONL file is replaced only when the block ends normally: an aborted run keeps the old one.
+    with jsonl if jsonl is not None else contextlib.nullcontext() as writer:
+        for url, page in zip(urls, pages, strict=True):
+            if isinstance(page, str):
+                failed += 1
+                click.echo(f"error: {page}", err=True)
+                continue
+            try:
+                if raw_dir is not None:
+                    keep_raw(raw_dir, url_stem(url), page)
+                article = clean_page(page, page.final_url or url, rules=rules, timeout=30.0)
+                if article.paywalled and skip_paywalled:
+                    raise NoArticleError(f"{PAYWALL_NOTE} (--skip-paywalled)", reason="paywall")
+                _emit(article, url, out, fmt, writer, added)
+                if not quiet:
+                    for note in article_notes(article):
+                        click.echo(f"note: {url}: {note}", err=True)
+            except NoArticleError as exc:
+                skipped += 1
+                if not quiet:
+                    click.echo(f"skipped: {url}: {exc} ({exc.reason})", err=True)
+                continue
+            except ScraperError as exc:
+                failed += 1
+                click.echo(f"error: {url}: {exc}", err=True)
+                continue
+            except (OSError, UnicodeError, ValueError) as exc:
+                failed += 1
+                click.echo(f"error: {url}: cannot write its output: {exc}", err=True)
+                continue
+            done += 1
+    if not quiet:
+        click.echo(f"done {done}, skipped {skipped}, failed {failed}", err=True)
+    if failed:
+        click.get_current_context().exit(1)
+
+
+def _emit(
+    article: Article, url: str, out: Path | None, fmt: str, writer: JsonlWriter | None, added: str
+) -> None:
+    stem = url_stem(url)
+    if writer is not None:
+        writer.add(jsonl_record(article, relpath=stem, source=url, added=added))
+    elif out is not None:
+        write_article(article, out, stem, fmt, source=url)
+    else:
+        click.echo(render(article, fmt, source=url, relpath=stem, added=added), nl=False)

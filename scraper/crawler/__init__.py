@@ -1,0 +1,1 @@
+"""Scheduled crawls: configuration, discovery, per-site state and the crawl run."""

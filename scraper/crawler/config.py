@@ -1,0 +1,251 @@
+"""What a crawl does, as one value: read from a TOML file, then overridden by flags.
+
+Settings are layered in a stated order, as Scrapy does: the defaults here < the config file <
+the command-line flags. Paths in a config file are relative to the file's own folder, so a
+cron entry works from any working directory. Unknown keys are errors (a typo must not
+silently fall back to a default). A minimal file::
+
+    feeds = ["https://example.com/rss.xml"]
+    sitemaps = ["https://example.com/news-sitemap.xml"]
+    start = ["https://example.com/politics/"]
+    out = "articles"
+    format = "md"
+
+    [politeness]
+    concurrency = 2       # requests in flight per host
+    delay = 1.0           # seconds between request starts per host
+
+    [host."slow.example.org"]
+    concurrency = 1
+    delay = 5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scraper.crawler.discover import Scope
+from scraper.errors import ConfigError
+from scraper.io.formats import FORMATS
+from scraper.web.client import MIB, FetchSettings
+from scraper.web.politeness import HostLimits
+from scraper.web.robots import product_token
+from scraper.web.session import Politeness
+from scraper.web.urls import normalize_url
+
+STATE_NAME = ".scraper-state.sqlite"
+REPORT_NAME = "crawl-report.json"
+RAW_FOLDER = "raw"
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlConfig:
+    """Everything one ``scraper crawl`` run needs. Only seeds are required.
+
+    Discovery: ``feeds``, ``sitemaps`` and ``start`` pages (links followed up to ``max_depth``)
+    within ``allowed_hosts`` (default: the seeds' hosts, with and without ``www.``), filtered by
+    ``allow``/``deny`` regexes. ``max_age_days`` skips feed and sitemap entries older than that.
+
+    Output: ``out`` in ``format`` (as ``scraper clean -o``); the raw HTML of each article under
+    ``raw_dir`` (``out/raw``) when ``keep_raw``, so a rule change can re-clean without refetching;
+    the run report at ``report``; the state (SQLite) at ``state`` (``out/.scraper-state.sqlite``).
+    Paywall teasers are written (flagged ``paywalled``) unless ``skip_paywalled``.
+
+    Limits: ``max_pages`` articles fetched per run, ``max_seconds`` before the run stops taking
+    new URLs (the rest stay due), ``revisit_hours`` before a written article is checked again
+    (None: only when its feed or sitemap says it changed), ``max_attempts`` before a failing URL
+    is given up, ``retry_minutes`` as the first wait before a failed URL is retried (doubling).
+    """
+
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    start: tuple[str, ...] = ()
+    out: Path = Path("crawl")
+    format: str = "txt"
+    state: Path | None = None
+    report: Path | None = None
+    keep_raw: bool = True
+    raw_dir: Path | None = None
+    skip_paywalled: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    include_subdomains: bool = False
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    max_depth: int = 1
+    max_age_days: float | None = None
+    max_pages: int | None = None
+    max_seconds: float | None = None
+    revisit_hours: float | None = None
+    max_attempts: int = 5
+    retry_minutes: float = 10.0
+    rules: tuple[str, ...] = ()
+    timeout: float = 30.0
+    jobs: int | None = None
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    politeness: Politeness = field(default_factory=Politeness)
+
+    def __post_init__(self) -> None:
+        for name in ("keep_raw", "skip_paywalled", "include_subdomains"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
+        if self.format not in FORMATS:
+            raise ConfigError(f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
+        for name in ("feeds", "sitemaps", "start"):
+            for url in getattr(self, name):
+                if normalize_url(url) is None:
+                    raise ConfigError(f"{name}: {url!r} is not an http(s) URL")
+        if not (self.feeds or self.sitemaps or self.start):
+            raise ConfigError("nothing to crawl: give at least one feed, sitemap or start page")
+        for name in ("max_depth", "max_attempts"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 or more, not {getattr(self, name)}")
+        try:
+            product_token(self.fetch.user_agent)
+            Scope.build(hosts=self.allowed_hosts, allow=self.allow, deny=self.deny, max_depth=self.max_depth)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
+    @property
+    def state_path(self) -> Path:
+        return self.state or self.out / STATE_NAME
+
+    @property
+    def report_path(self) -> Path:
+        return self.report or self.out / REPORT_NAME
+
+    @property
+    def raw_path(self) -> Path:
+        return self.raw_dir or self.out / RAW_FOLDER
+
+    @property
+    def seed_urls(self) -> list[tuple[str, str]]:
+        """(kind, normalised URL) of every seed, in the order given."""
+        seeds = [("feed", url) for url in self.feeds]
+        seeds += [("sitemap", url) for url in self.sitemaps]
+        seeds += [("start", url) for url in self.start]
+        return [(kind, normalized) for kind, url in seeds if (normalized := normalize_url(url))]
+
+
+# -- reading a file ------------------------------------------------------------------------------
+
+_PATH_KEYS = frozenset({"out", "state", "report", "raw_dir"})
+_LIST_KEYS = frozenset({"feeds", "sitemaps", "start", "allowed_hosts", "allow", "deny", "rules"})
+_TOP_KEYS = frozenset(f.name for f in dataclasses.fields(CrawlConfig)) - {"fetch", "politeness"}
+_FETCH_KEYS = {
+    "user_agent": "user_agent",
+    "connect_timeout": "connect_timeout",
+    "read_timeout": "read_timeout",
+    "request_timeout": "total_timeout",
+    "max_redirects": "max_redirects",
+    "retries": "retries",
+    "backoff_max": "backoff_max",
+    "retry_after_max": "retry_after_max",
+    "allow_private_networks": "allow_private_networks",
+    "max_body_mb": "max_body_mb",
+}
+_POLITENESS_KEYS = frozenset({"concurrency", "delay", "max_crawl_delay", "obey_robots"})
+
+
+def load_config(path: str | Path, **overrides: Any) -> CrawlConfig:
+    """Read a TOML crawl config; ``overrides`` (flags given on the command line) win."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    return build_config(data, base=path.parent, label=str(path), **overrides)
+
+
+def build_config(
+    data: dict[str, Any], *, base: Path | None = None, label: str = "config", **overrides: Any
+) -> CrawlConfig:
+    """A :class:`CrawlConfig` from parsed TOML ``data`` (keys checked) plus ``overrides``.
+
+    ``overrides`` use the field names of :class:`CrawlConfig` and of :class:`FetchSettings`
+    and :class:`Politeness` (``concurrency``, ``delay``, ``user_agent`` ...); None means "not
+    given" and leaves the file's value.
+    """
+    data = dict(data)
+    fetch_table = _table(data.pop("fetch", {}), f"{label}: [fetch]")
+    politeness_table = _table(data.pop("politeness", {}), f"{label}: [politeness]")
+    host_table = _table(data.pop("host", {}), f"{label}: [host]")
+    top: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"{label}: unknown key {key!r} (known: {', '.join(sorted(_TOP_KEYS))})")
+        top[key] = _path_or_value(key, value, base, label)
+    fetch_values = {}
+    for key, value in fetch_table.items():
+        if key not in _FETCH_KEYS:
+            raise ConfigError(f"{label}: unknown key [fetch].{key} (known: {', '.join(sorted(_FETCH_KEYS))})")
+        fetch_values[_FETCH_KEYS[key]] = value
+    politeness_values = {}
+    for key, value in politeness_table.items():
+        if key not in _POLITENESS_KEYS:
+            known = ", ".join(sorted(_POLITENESS_KEYS))
+            raise ConfigError(f"{label}: unknown key [politeness].{key} (known: {known})")
+        politeness_values[key] = value
+    hosts = {
+        name.lower().rstrip("."): _host_limits(name, limits, label) for name, limits in host_table.items()
+    }
+
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key in _TOP_KEYS:
+            top[key] = value
+        elif key in _FETCH_KEYS.values():
+            fetch_values[key] = value
+        elif key in _POLITENESS_KEYS:
+            politeness_values[key] = value
+        else:
+            raise ConfigError(f"unknown setting {key!r}")
+    if "max_body_mb" in fetch_values:
+        fetch_values["max_body_bytes"] = int(fetch_values.pop("max_body_mb") * MIB)
+    try:
+        fetch = FetchSettings(**fetch_values)
+        politeness = Politeness(**politeness_values, hosts=hosts)
+        for key in _LIST_KEYS & top.keys():
+            top[key] = tuple(top[key])
+        return CrawlConfig(**top, fetch=fetch, politeness=politeness)
+    except (ConfigError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{label}: {exc}") from None
+
+
+def _table(value: Any, label: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{label} must be a table")
+    return value
+
+
+def _path_or_value(key: str, value: Any, base: Path | None, label: str) -> Any:
+    if key in _LIST_KEYS:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{label}: {key} must be a list of strings")
+        if key == "rules" and base is not None:
+            return [str(base / os.path.expanduser(item)) for item in value]
+        return value
+    if key in _PATH_KEYS:
+        if not isinstance(value, str):
+            raise ConfigError(f"{label}: {key} must be a path (a string)")
+        path = Path(os.path.expanduser(value))
+        return path if base is None or path.is_absolute() else base / path
+    return value
+
+
+def _host_limits(name: str, value: Any, label: str) -> HostLimits:
+    table = _table(value, f"{label}: [host.{name!r}]")
+    unknown = set(table) - {"concurrency", "delay"}
+    if unknown:
+        raise ConfigError(f"{label}: [host.{name!r}] unknown key(s) {', '.join(sorted(unknown))}")
+    try:
+        return HostLimits(**table)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{label}: [host.{name!r}] {exc}") from None

@@ -1,0 +1,724 @@
+"""One scheduled crawl run: discover, fetch politely, clean, write, and leave the state ready.
+
+A run, as cron starts it every few minutes::
+
+    lock ─▶ reconcile writes a killed run left half done ─▶ read the seeds (feeds, sitemaps,
+    start pages; conditional GETs) ─▶ fetch every due article, host by host within the
+    politeness limits ─▶ clean it in worker processes ─▶ skip what did not change or is a
+    duplicate ─▶ write (raw HTML, then the article, each atomically) ─▶ record ─▶ report
+
+Every outcome is committed to the SQLite state as it happens, so a run killed at any moment
+(even ``kill -9``) loses only the pages in flight, and the next run fetches exactly those
+again. An article's output path is a function of its URL, and an append to a JSONL file is
+journalled (:meth:`CrawlState.begin_write`), so nothing is ever written twice.
+Nothing here prints: progress goes to the ``on_event`` callback, the outcome to the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import multiprocessing
+import os
+import re
+import threading
+import time
+import unicodedata
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from scraper.article import Article, Page, rule_failures
+from scraper.crawler.config import CrawlConfig
+from scraper.crawler.discover import Link, Scope, extract_links, parse_feed, parse_sitemap, sniff_kind
+from scraper.crawler.lock import RunLock
+from scraper.crawler.state import CrawlState, Discovered, UrlRecord
+from scraper.errors import FetchError, InputError, NoArticleError, ScraperError
+from scraper.extract.decode import decode_html
+from scraper.extract.sitememory import LearnedBlocks, learn_page, site_of
+from scraper.io.formats import (
+    JSONL_NAME,
+    append_jsonl,
+    atomic_open,
+    atomic_write_json,
+    file_mentions,
+    jsonl_record,
+    output_paths,
+    repair_jsonl_tail,
+    utc_now,
+    write_article,
+)
+from scraper.rules.book import load_rules
+from scraper.web.session import WebSession
+from scraper.web.urls import host_of, normalize_url
+
+# Sitemap indexes may nest; real ones go two levels deep, so three is generous.
+MAX_SITEMAP_NESTING = 3
+# Requests in flight across all hosts (sockets, memory); per-host limits come first.
+MAX_IN_FLIGHT = 64
+# Fetched pages waiting for a cleaning worker; beyond it, fetching pauses (bounded memory).
+MAX_AWAITING_CLEANING = 64
+# A failed URL waits retry_minutes, then twice that, and so on, never more than a day.
+MAX_RETRY_WAIT = 86400.0
+# A page robots.txt refuses is asked about again after a day (robots.txt may change).
+ROBOTS_RECHECK = 86400.0
+# Exit statuses (the CLI's too): documented in the README.
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+
+EventSink = Callable[[dict[str, Any]], None]
+
+
+@dataclass(slots=True)
+class HostCounts:
+    """What one host gave in one run."""
+
+    fetched: int = 0
+    new: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    not_article: int = 0
+    failed: int = 0
+    gone: int = 0
+    skipped_robots: int = 0
+    paywalled: int = 0  # articles whose text is a paywall teaser (written, or skipped if asked)
+    rule_failures: int = 0  # pages on which a site rule failed and generic cleaning stood in
+
+
+@dataclass(slots=True)
+class CrawlReport:
+    """The outcome of one run: per-host counts, the errors, and the run's times."""
+
+    run_id: int = 0
+    started_at: str = ""
+    finished_at: str = ""
+    seconds: float = 0.0
+    discovered: int = 0
+    hosts: dict[str, HostCounts] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    stopped_early: str | None = None
+    # Pages on which each site rule failed (see Article.failed_rules): a redesign shows here.
+    rule_failures: dict[str, int] = field(default_factory=dict)
+
+    def host(self, name: str) -> HostCounts:
+        return self.hosts.setdefault(name, HostCounts())
+
+    @property
+    def totals(self) -> HostCounts:
+        total = HostCounts()
+        for counts in self.hosts.values():
+            for name, value in asdict(counts).items():
+                setattr(total, name, getattr(total, name) + value)
+        return total
+
+    @property
+    def exit_status(self) -> int:
+        """0 when nothing failed, 1 when some URLs failed (a partial run)."""
+        return EXIT_PARTIAL if self.totals.failed else EXIT_OK
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "seconds": round(self.seconds, 3),
+            "discovered": self.discovered,
+            "totals": asdict(self.totals),
+            "hosts": {name: asdict(counts) for name, counts in sorted(self.hosts.items())},
+            "errors": self.errors,
+            "rule_failures": dict(sorted(self.rule_failures.items())),
+            "stopped_early": self.stopped_early,
+            "exit_status": self.exit_status,
+        }
+
+
+def crawl(config: CrawlConfig, *, on_event: EventSink | None = None) -> CrawlReport:
+    """Run one crawl (blocking); see the module docstring. Raises :class:`LockHeld` when
+    another run holds the state's lock, :class:`ConfigError` for a bad configuration."""
+    return asyncio.run(crawl_async(config, on_event=on_event))
+
+
+async def crawl_async(config: CrawlConfig, *, on_event: EventSink | None = None) -> CrawlReport:
+    """:func:`crawl` for callers that already run an event loop."""
+    load_rules(list(config.rules))  # a bad rule file stops the run before any request
+    state_path = config.state_path
+    with RunLock(state_path.with_name(state_path.name + ".lock")), CrawlState.open(state_path) as state:
+        run = _Run(config, state, on_event or (lambda event: None))
+        return await run.execute()
+
+
+def url_stem(url: str) -> str:
+    """The output name of an article: ``host/slug-hash`` (readable, unique, stable per URL)."""
+    parts = urlsplit(url)
+    segments = [s for s in unquote(parts.path).split("/") if s]
+    last = re.sub(r"\.(?:s?html?|php|aspx?|jsp)$", "", segments[-1]) if segments else "index"
+    ascii_text = unicodedata.normalize("NFKD", last).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()[:80] or "page"
+    digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:10]
+    return f"{parts.hostname or 'unknown'}/{slug}-{digest}"
+
+
+def scope_for(config: CrawlConfig) -> Scope:
+    """The crawl's scope: the configured hosts, or the seeds' hosts with and without ``www.``."""
+    hosts = list(config.allowed_hosts)
+    if not hosts:
+        for _, url in config.seed_urls:
+            host = host_of(url)
+            if ":" in host or host.replace(".", "").isdigit():  # an IP address has no www. twin
+                hosts.append(host)
+                continue
+            bare = host.removeprefix("www.")
+            hosts += [bare, f"www.{bare}"]
+    return Scope.build(
+        hosts=hosts,
+        allow=config.allow,
+        deny=config.deny,
+        max_depth=config.max_depth,
+        include_subdomains=config.include_subdomains,
+    )
+
+
+def keep_raw(raw_dir: Path, stem: str, page: Page) -> None:
+    """The page as fetched (gzipped) and how it was fetched, so that ``scraper clean`` can
+    clean it again after a rule change without a refetch (it reads the ``.page.json``)."""
+    base = raw_dir / stem
+    with atomic_open(base.parent / (base.name + ".html.gz"), "wb") as handle:
+        handle.write(gzip.compress(page.body, compresslevel=6, mtime=0))
+    atomic_write_json(
+        base.parent / (base.name + ".page.json"),
+        {
+            "url": page.url,
+            "final_url": page.final_url,
+            "status": page.status,
+            "fetched_at": page.fetched_at,
+            "headers": page.headers,
+        },
+    )
+
+
+def _site(url: str) -> str:
+    """The report's key for a URL: its host, with the port when it is not the default."""
+    return urlsplit(url).netloc.rpartition("@")[2].lower()
+
+
+def _epoch(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class _Cleaned:
+    """A worker's answer (exceptions with keyword-only arguments do not cross processes)."""
+
+    article: Article | None = None
+    skipped: str | None = None
+    refused: Article | None = None  # what a skipped page gave anyway (its failed rules count)
+    error: str | None = None
+    retryable: bool = False
+    blocks: frozenset[str] = frozenset()  # the page's text blocks, for the site memory
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on macOS / Windows
+        return os.cpu_count() or 1
+
+
+def _clean_page(
+    page: Page, rules: tuple[str, ...], timeout: float, site_blocks: LearnedBlocks | None, read_blocks: bool
+) -> _Cleaned:
+    """Clean one fetched page and, if asked, read its text blocks; runs in a worker process."""
+    from scraper.extract import engine  # imported in the worker, where the cost is paid once
+
+    url = page.final_url or page.url
+    try:
+        blocks = frozenset(learn_page(page, "")[1]) if read_blocks else frozenset()
+        article = engine.clean(page, url, rules=list(rules) or None, timeout=timeout, site_blocks=site_blocks)
+    except NoArticleError as exc:
+        return _Cleaned(skipped=f"{exc} ({exc.reason})", refused=exc.article)
+    except ScraperError as exc:
+        return _Cleaned(error=str(exc))
+    except Exception as exc:  # an engine bug must not end a crawl
+        return _Cleaned(error=f"unexpected {type(exc).__name__}: {exc} (a bug: please report it)")
+    return _Cleaned(article=article, blocks=blocks)
+
+
+class _Cleaner:
+    """Worker processes for cleaning, started on first use (an incremental run that cleans
+    nothing starts none). ``jobs=0`` cleans in the event loop's thread (tests, tiny runs)."""
+
+    def __init__(self, config: CrawlConfig) -> None:
+        self.config = config
+        self.jobs = config.jobs if config.jobs is not None else _cores()
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def clean(self, page: Page, site_blocks: LearnedBlocks | None, *, read_blocks: bool) -> _Cleaned:
+        args = (page, self.config.rules, self.config.timeout, site_blocks, read_blocks)
+        if self.jobs == 0:
+            return _clean_page(*args)
+        if self._pool is None:
+            # "spawn": a forked worker would inherit the run lock's file descriptor and keep
+            # the lock held after the crawl itself was killed.
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        pool = self._pool
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(pool, _clean_page, *args)
+        except BrokenProcessPool:
+            # Every page in flight on a dead pool lands here; only the first retires it, so a
+            # late one cannot shut down the fresh pool another task has started meanwhile.
+            if self._pool is pool:
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            return _Cleaned(
+                error="the worker process died while cleaning this page (crash or out of memory)",
+                retryable=True,
+            )
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Run:
+    """The state of one crawl run (one per :func:`crawl` call)."""
+
+    def __init__(self, config: CrawlConfig, state: CrawlState, emit: EventSink) -> None:
+        self.config = config
+        self.state = state
+        self.emit = emit
+        self.scope = scope_for(config)
+        self.report = CrawlReport()
+        self.cleaner = _Cleaner(config)
+        self.started = time.monotonic()
+        self.deadline = self.started + config.max_seconds if config.max_seconds is not None else None
+        self.budget = config.max_pages
+        self.queues: dict[str, deque[UrlRecord]] = {}
+        self.workers: Counter[str] = Counter()
+        self.queued: set[str] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self.jsonl_path = config.out / JSONL_NAME
+        self.web: WebSession | None = None
+        self.last_discovered: list[str] = []
+        self.processing = asyncio.Semaphore(MAX_AWAITING_CLEANING)
+        self.jsonl_lock = threading.Lock()
+
+    # -- the run -----------------------------------------------------------------------------------
+
+    async def execute(self) -> CrawlReport:
+        now = time.time()
+        self.report.run_id = self.state.start_run(now)
+        self.report.started_at = utc_now()
+        self._reconcile()
+        try:
+            async with WebSession(self.config.fetch, self.config.politeness, robots_store=self.state) as web:
+                self.web = web
+                await self._read_seeds(web)
+                self._enqueue(self.state.due(time.time(), kind="article"))
+                while self.tasks:
+                    await asyncio.gather(*list(self.tasks))
+        finally:
+            self.cleaner.close()
+            self.report.seconds = time.monotonic() - self.started
+            self.report.finished_at = utc_now()
+            summary = self.report.to_dict()
+            self.state.finish_run(self.report.run_id, time.time(), summary)
+            atomic_write_json(self.config.report_path, summary)
+        return self.report
+
+    def _event(self, event: str, url: str, **fields: Any) -> None:
+        self.emit({"event": event, "url": url, "time": utc_now(), **fields})
+
+    def _reconcile(self) -> None:
+        """Settle what a killed run left half done: a partial JSONL line, and articles whose
+        write started but was never recorded (written if their output holds their text)."""
+        if self.config.format == "jsonl":
+            repair_jsonl_tail(self.jsonl_path)
+        for record in self.state.pending_writes():
+            landed = bool(record.output) and all(Path(path).exists() for path in record.output)
+            if landed and record.text_hash and any(file_mentions(p, record.text_hash) for p in record.output):
+                self.state.record_fetch(record.url, status="written", now=time.time(), next_fetch_at=None)
+                self._event("reconciled", record.url, output=list(record.output))
+
+    # -- discovery ---------------------------------------------------------------------------------
+
+    async def _read_seeds(self, web: WebSession) -> None:
+        seeds = self.config.seed_urls
+        self.state.add((Discovered(url, kind="seed", source=kind) for kind, url in seeds), time.time())
+        level = [(kind, url, 0) for kind, url in seeds]
+        for _ in range(MAX_SITEMAP_NESTING + 1):
+            if not level:
+                return
+            found = await asyncio.gather(*(self._read_seed(web, *seed) for seed in level))
+            level = [child for children in found for child in children]
+
+    async def _read_seed(
+        self, web: WebSession, kind: str, url: str, depth: int
+    ) -> list[tuple[str, str, int]]:
+        """Fetch one feed, sitemap or start page; record what it lists; return child sitemaps."""
+        known = self.state.get(url)
+        counts = self.report.host(_site(url))
+        try:
+            page = await web.fetch(
+                url,
+                accept="html" if kind == "start" else "any",
+                etag=known.etag if known else None,
+                last_modified=known.last_modified if known else None,
+            )
+        except FetchError as exc:
+            self._seed_failed(url, exc)
+            return []
+        counts.fetched += 1
+        now = time.time()
+        content_hash = hashlib.sha256(page.body).hexdigest()
+        if page.status == 304 or (known is not None and known.content_hash == content_hash):
+            self.state.record_fetch(
+                url, status="unchanged", now=now, next_fetch_at=None, http_status=page.status
+            )
+            self._event("seed-unchanged", url)
+            # An unchanged sitemap index still leads to its child sitemaps, which may have changed.
+            children = self.state.seeds_from(url)
+            return [("sitemap", child, depth + 1) for child in children if self._sitemap_changed(child)]
+        try:
+            links, children = self._links_of_seed(page, kind)
+        except InputError as exc:
+            self._seed_failed(url, FetchError(str(exc), url=url, reason="status"))
+            return []
+        # The links are recorded before the seed's validators: a run killed in between reads the
+        # seed again in full next time, instead of getting a 304 and never seeing its links.
+        link_depth = 1 if kind == "start" else 0
+        source = f"start:{url}" if kind == "start" else url
+        added = self._discover(links, source=source, depth=link_depth)
+        self.state.record_fetch(
+            url,
+            status="fetched",
+            now=now,
+            next_fetch_at=None,
+            http_status=page.status,
+            etag=page.headers.get("etag"),
+            last_modified=page.headers.get("last-modified"),
+            content_hash=content_hash,
+        )
+        self._event("seed", url, kind=kind, links=len(links), new=added)
+        return [("sitemap", child, depth + 1) for child in children if self._sitemap_changed(child)]
+
+    def _links_of_seed(self, page: Page, kind: str) -> tuple[list[Link], list[str]]:
+        base = page.final_url or page.url or ""
+        found = sniff_kind(page.body, page.headers.get("content-type"))
+        if found == "feed":
+            return parse_feed(page.body, base), []
+        if found == "sitemap":
+            sitemap = parse_sitemap(page.body, base)
+            for child in sitemap.sitemaps:
+                lastmod = _epoch(child.lastmod)
+                self.state.add(
+                    [Discovered(child.url, kind="seed", source=page.url or base, lastmod=lastmod)],
+                    time.time(),
+                )
+            return sitemap.pages, [child.url for child in sitemap.sitemaps]
+        if kind in ("feed", "sitemap"):
+            raise InputError(f"{base}: expected a {kind}, got an HTML page")
+        html, _ = decode_html(page.body, page.headers.get("content-type"))
+        return extract_links(html, base), []
+
+    def _sitemap_changed(self, url: str) -> bool:
+        """A child sitemap is read again only when the index says it changed (or gives no date)."""
+        known = self.state.get(url)
+        if known is None or known.last_fetched_at is None or known.lastmod is None:
+            return True
+        return known.lastmod > known.last_fetched_at
+
+    def _discover(self, links: list[Link], *, source: str, depth: int) -> int:
+        max_age = self.config.max_age_days
+        oldest = time.time() - max_age * 86400 if max_age is not None else None
+        items = []
+        for link in links:
+            lastmod = _epoch(link.lastmod)
+            if oldest is not None and lastmod is not None and lastmod < oldest:
+                continue
+            if self.scope.accepts(link.url, depth):
+                items.append(
+                    Discovered(link.url, kind="article", source=source, depth=depth, lastmod=lastmod)
+                )
+        added = self.state.add(items, time.time())
+        self.report.discovered += added
+        self.last_discovered = [item.url for item in items]
+        return added
+
+    def _seed_failed(self, url: str, exc: FetchError) -> None:
+        if exc.reason in ("robots", "robots-unavailable"):
+            self.report.host(_site(url)).skipped_robots += 1
+            self.state.record_fetch(url, status="skipped-robots", now=time.time(), next_fetch_at=None)
+            self._event("skipped-robots", url, reason=exc.reason)
+            return
+        self.report.host(_site(url)).failed += 1
+        self.report.errors.append(str(exc))
+        self.state.record_fetch(url, status="failed", now=time.time(), next_fetch_at=None, error=str(exc))
+        self._event("seed-failed", url, reason=exc.reason, error=str(exc))
+
+    # -- the frontier ------------------------------------------------------------------------------
+
+    def _enqueue(self, records: list[UrlRecord]) -> None:
+        """Queue due articles per host; each host gets as many workers as it may have requests."""
+        for record in records:
+            if record.url in self.queued or not self.scope.accepts(record.url, record.depth):
+                continue
+            self.queued.add(record.url)
+            self.queues.setdefault(record.origin, deque()).append(record)
+            wanted = self.config.politeness.concurrency_for(host_of(record.url))
+            if self.workers[record.origin] < wanted:
+                self.workers[record.origin] += 1
+                task = asyncio.create_task(self._host_worker(record.origin))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+
+    async def _host_worker(self, origin: str) -> None:
+        """Fetch one host's queue. Cleaning and writing run as their own tasks, so the host's
+        next request is not held up by them (only by its politeness limits)."""
+        queue = self.queues[origin]
+        try:
+            while queue and self._may_continue():
+                record = queue.popleft()
+                if self.web is not None:  # sleep out this host's delay without holding a permit
+                    await self.web.gate.until_ready(origin)
+                async with self.in_flight:
+                    fetched = await self._fetch(record)
+                if fetched is not None:
+                    await self.processing.acquire()  # bounds pages held in memory awaiting cleaning
+                    task = asyncio.create_task(self._process(record, *fetched))
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
+        finally:
+            self.workers[origin] -= 1
+
+    def _may_continue(self) -> bool:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.report.stopped_early = "max_seconds reached; the remaining URLs stay due"
+            return False
+        if self.budget is not None:
+            if self.budget <= 0:
+                self.report.stopped_early = "max_pages reached; the remaining URLs stay due"
+                return False
+            self.budget -= 1
+        return True
+
+    # -- one article -------------------------------------------------------------------------------
+
+    async def _fetch(self, record: UrlRecord) -> tuple[Page, str] | None:
+        """Fetch one article; settle it here if it failed or did not change, else return the
+        page and its content hash for :meth:`_process`."""
+        web = self.web
+        assert web is not None, "articles are fetched inside execute()"
+        conditional = record.status in ("written", "unchanged", "not-article")
+        try:
+            page = await web.fetch(
+                record.url,
+                etag=record.etag if conditional else None,
+                last_modified=record.last_modified if conditional else None,
+            )
+        except FetchError as exc:
+            self._fetch_failed(record, exc)
+            return None
+        self.report.host(_site(record.url)).fetched += 1
+        now = time.time()
+        content_hash = hashlib.sha256(page.body).hexdigest()
+        if page.status == 304 or (conditional and content_hash == record.content_hash):
+            again = now if self._is_hub(record) else self._revisit(now)
+            self._settle(record, "unchanged", "unchanged", again, {}, http_status=page.status)
+            return None
+        return page, content_hash
+
+    async def _process(self, record: UrlRecord, page: Page, content_hash: str) -> None:
+        """Clean a fetched page, follow its links if it is a start page's, and settle it."""
+        try:
+            site = site_of(page.final_url or record.url) or _site(record.url)
+            # A page teaches the site memory once: a revisit (a growing live blog) counted again
+            # would make its own text look like a block repeated across pages.
+            first_visit = record.last_fetched_at is None
+            cleaned = await self.cleaner.clean(page, self.state.learned_blocks(site), read_blocks=first_visit)
+            if cleaned.blocks:
+                self.state.add_site_page(site, cleaned.blocks)
+            if self._follows_links(record):
+                self._follow_links(page, record)
+            validators = {
+                "http_status": page.status,
+                "etag": page.headers.get("etag"),
+                "last_modified": page.headers.get("last-modified"),
+                "content_hash": content_hash,
+            }
+            if (seen := cleaned.article or cleaned.refused) is not None:
+                self._note_flags(record, seen, written=cleaned.article is not None)
+            if cleaned.article is not None and cleaned.article.paywalled and self.config.skip_paywalled:
+                why = "paywalled: only a teaser is visible (skip_paywalled)"
+                self._settle(
+                    record, "not-article", "not_article", None, {"why": why}, error=why, **validators
+                )
+            elif cleaned.article is not None:
+                await self._accept(record, page, cleaned.article, validators)
+            elif cleaned.skipped is not None:
+                # A section page between a start page and its articles is read again every run
+                # (conditionally), as the start page is: that is where new articles appear.
+                again = time.time() if self._follows_links(record) else None
+                why = cleaned.skipped
+                self._settle(
+                    record, "not-article", "not_article", again, {"why": why}, error=why, **validators
+                )
+            else:
+                error = f"{record.url}: {cleaned.error}"
+                self._failure(record, error, cleaned.retryable, None, validators)
+        finally:
+            self.processing.release()
+
+    def _note_flags(self, record: UrlRecord, article: Article, *, written: bool) -> None:
+        """Count a paywall teaser (of a page that gave one) and the site rules that failed on this
+        page (refused or not: a redesign can leave a rule's page empty), and say so."""
+        counts = self.report.host(_site(record.url))
+        if article.paywalled and written:
+            counts.paywalled += 1
+        for label, warning in rule_failures(article):
+            counts.rule_failures += 1
+            self.report.rule_failures[label] = self.report.rule_failures.get(label, 0) + 1
+            self._event("rule-failed", record.url, rule=label, warning=warning)
+
+    async def _accept(
+        self, record: UrlRecord, page: Page, article: Article, validators: dict[str, Any]
+    ) -> None:
+        """Write a cleaned article unless another URL already holds the same one.
+
+        The duplicate check and :meth:`CrawlState.begin_write` run with no ``await`` between
+        them, so two tasks cannot both claim one article; the files are written in a thread
+        (fsyncs must not stall the event loop), then the outcome is recorded.
+        """
+        now = time.time()
+        text_hash = article.text_sha256
+        canonical = normalize_url(article.canonical_url) if article.canonical_url else None
+        owner = (canonical and self.state.owner_of_canonical(canonical, excluding=record.url)) or (
+            self.state.owner_of_text(text_hash, excluding=record.url)
+        )
+        found = {"text_hash": text_hash, "canonical_url": canonical, **validators}
+        if record.text_hash == text_hash and record.status in ("written", "unchanged"):
+            # The page changed (an ad, a timestamp) but its article did not: nothing to write.
+            self._settle(record, "unchanged", "unchanged", self._revisit(now), {}, **found)
+            return
+        if owner:
+            error = f"same article as {owner}"
+            self._settle(record, "duplicate", "duplicate", None, {"of": owner}, error=error, **found)
+            return
+        stem = url_stem(record.url)
+        fmt = self.config.format
+        paths = [self.jsonl_path] if fmt == "jsonl" else output_paths(self.config.out, stem, fmt)
+        written = [str(path) for path in paths]
+        self.state.begin_write(record.url, text_hash, now, output=written, canonical_url=canonical)
+        try:
+            await asyncio.to_thread(self._write, record.url, page, article, stem)
+        except (OSError, UnicodeError, ValueError) as exc:
+            self._failure(record, f"{record.url}: cannot write its output: {exc}", False, None, validators)
+            return
+        self._settle(
+            record, "written", "new", self._revisit(now), {"output": written}, output=written, **found
+        )
+
+    def _write(self, url: str, page: Page, article: Article, stem: str) -> None:
+        """The raw page, then the article (each file atomically); runs in a worker thread."""
+        if self.config.keep_raw:
+            keep_raw(self.config.raw_path, stem, page)
+        if self.config.format == "jsonl":
+            with self.jsonl_lock:  # one appender at a time: lines must not interleave
+                append_jsonl(
+                    self.jsonl_path, jsonl_record(article, relpath=stem, source=url, added=utc_now())
+                )
+        else:
+            write_article(article, self.config.out, stem, self.config.format, source=url)
+
+    def _follow_links(self, page: Page, record: UrlRecord) -> None:
+        try:
+            html, _ = decode_html(page.body, page.headers.get("content-type"))
+        except InputError:
+            return
+        links = extract_links(html, page.final_url or record.url)
+        if self._discover(links, source=record.source, depth=record.depth + 1):
+            now = time.time()
+            fresh = (self.state.get(url) for url in self.last_discovered if url not in self.queued)
+            self._enqueue([r for r in fresh if r and r.status == "new" and (r.next_fetch_at or now) <= now])
+
+    # -- outcomes ----------------------------------------------------------------------------------
+
+    def _settle(
+        self,
+        record: UrlRecord,
+        status: str,
+        counter: str,
+        next_fetch_at: float | None,
+        details: dict[str, Any],
+        **fields: Any,
+    ) -> None:
+        """Record one URL's outcome in the state, count it for its host, and tell the caller."""
+        counts = self.report.host(_site(record.url))
+        setattr(counts, counter, getattr(counts, counter) + 1)
+        self.state.record_fetch(
+            record.url, status=status, now=time.time(), next_fetch_at=next_fetch_at, **fields
+        )
+        self._event(status, record.url, **details)
+
+    def _follows_links(self, record: UrlRecord) -> bool:
+        """Links on this page are followed: it came from a start page, within ``max_depth``."""
+        return record.depth < self.config.max_depth and record.source.startswith("start:")
+
+    def _is_hub(self, record: UrlRecord) -> bool:
+        """A section page between a start page and its articles (links followed, no article)."""
+        return self._follows_links(record) and record.text_hash is None
+
+    def _revisit(self, now: float) -> float | None:
+        hours = self.config.revisit_hours
+        return now + hours * 3600 if hours else None
+
+    def _fetch_failed(self, record: UrlRecord, exc: FetchError) -> None:
+        error = str(exc)
+        if exc.reason in ("robots", "robots-unavailable"):
+            wait = ROBOTS_RECHECK if exc.reason == "robots" else (exc.retry_after or 600.0)
+            details = {"reason": exc.reason}
+            self._settle(record, "skipped-robots", "skipped_robots", time.time() + wait, details, error=error)
+        elif exc.status in (404, 410):
+            details = {"status": exc.status}
+            self._settle(record, "gone", "gone", None, details, http_status=exc.status, error=error)
+        elif exc.reason == "not-html":
+            self._settle(record, "not-article", "not_article", None, {"why": error}, error=error)
+        else:
+            self._failure(record, error, exc.retryable, exc.retry_after, {"http_status": exc.status})
+
+    def _failure(
+        self,
+        record: UrlRecord,
+        error: str,
+        retryable: bool,
+        retry_after: float | None,
+        validators: dict[str, Any],
+    ) -> None:
+        """A failed URL is retried in later runs, waiting longer each time, then given up."""
+        self.report.errors.append(error)
+        attempts = record.attempts + 1
+        if retryable and attempts < self.config.max_attempts:
+            wait = min(MAX_RETRY_WAIT, self.config.retry_minutes * 60 * 2 ** (attempts - 1))
+            status, next_fetch_at = "failed", time.time() + max(wait, retry_after or 0.0)
+        else:
+            status, next_fetch_at = "gave-up", None
+        details = {"error": error, "gave_up": status == "gave-up"}
+        self._settle(record, status, "failed", next_fetch_at, details, error=error, **validators)

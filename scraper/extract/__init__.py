@@ -1,0 +1,1 @@
+"""Extraction: from one page's HTML to its clean text and metadata."""

@@ -1,0 +1,1 @@
+"""Pages in and articles out: input sources, output formats, atomic writes, shipped data."""

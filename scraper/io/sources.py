@@ -1,0 +1,217 @@
+"""Turn the command line's INPUTS (files, folders, ``-`` for stdin) into pages to clean.
+
+Each input becomes an :class:`InputItem`: a label for messages and the ``source`` field, the
+relative path its output is named after, and a way to read its bytes (gzip undone). Folders
+are walked recursively for ``.html``, ``.htm``, ``.html.gz`` and ``.htm.gz`` files, in sorted
+order, skipping hidden files and folders. Reading happens in :meth:`InputItem.read`, so a
+worker process reads its own files and a missing or unreadable input fails on its own,
+named, without stopping the others. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from scraper.article import Page
+from scraper.errors import InputError
+
+STDIN = "-"
+STDIN_LABEL = "<stdin>"
+STDIN_STEM = "stdin"
+# Suffixes a folder walk picks up, longest first so ``.html.gz`` wins over ``.gz``.
+PAGE_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm")
+GZIP_MAGIC = b"\x1f\x8b"
+# What a fetch recorded about a saved page (URL, headers), written beside it by crawls.
+SIDECAR_SUFFIX = ".page.json"
+# A page that inflates beyond this is not an article but a gzip bomb (or a whole site dump).
+MAX_PAGE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class InputItem:
+    """One page to clean.
+
+    ``label`` names it in messages and in the output's ``source`` field (the path as the
+    user would type it, or ``<stdin>``). ``relpath`` is its path relative to the folder
+    argument it came from (the file name for a file argument, ``stdin`` for stdin); ``stem``
+    is ``relpath`` without its page suffix, made unique within the batch, and names the
+    output files. ``data`` holds stdin's bytes (read once, up front); ``error`` is set for an
+    input that was found broken while listing (an unreadable folder).
+    """
+
+    label: str
+    relpath: str
+    stem: str
+    path: str | None = None
+    data: bytes | None = None
+    error: str | None = None
+    site: str | None = None  # set once the site memory has read the page (scraper.learn)
+
+    def read(self) -> bytes:
+        """The page's bytes, gunzipped when the name ends in ``.gz`` or the data is gzip."""
+        if self.error is not None:
+            raise InputError(self.error)
+        if self.data is not None:
+            raw = self.data
+        else:
+            assert self.path is not None
+            try:
+                raw = Path(self.path).read_bytes()
+            except IsADirectoryError:
+                raise InputError("is a folder") from None
+            except OSError as exc:
+                raise InputError(exc.strerror or str(exc)) from None
+        if raw.startswith(GZIP_MAGIC) or (self.path or "").endswith(".gz"):
+            return _gunzip(raw)
+        return raw
+
+    def read_page(self) -> Page:
+        """The page with what its fetch recorded, when a ``.page.json`` sidecar is beside it
+        (``scraper crawl`` and ``scraper fetch --raw`` write one): its URL picks the site rule
+        and its ``Content-Type`` charset counts, exactly as when it was first cleaned."""
+        body = self.read()
+        record = _sidecar(self.path) if self.path else None
+        if record is None:
+            return Page(url=None, body=body)
+        headers = record.get("headers")
+        return Page(
+            url=record.get("url") if isinstance(record.get("url"), str) else None,
+            body=body,
+            final_url=record.get("final_url") if isinstance(record.get("final_url"), str) else None,
+            headers={str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {},
+        )
+
+
+def _gunzip(raw: bytes) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            data = stream.read(MAX_PAGE_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"not valid gzip data ({exc})") from None
+    if len(data) > MAX_PAGE_BYTES:
+        raise InputError(f"inflates to more than {MAX_PAGE_BYTES // 2**20} MiB; not a page")
+    return data
+
+
+def _sidecar(path: str) -> dict[str, object] | None:
+    """The fetch record ``<stem>.page.json`` next to a page file, if there is a readable one."""
+    where = Path(path)
+    sidecar = where.with_name(page_stem(where.name) + SIDECAR_SUFFIX)
+    try:
+        record = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def page_stem(name: str) -> str:
+    """``x.html.gz`` → ``x``; a name without a page suffix is kept whole (``x.php`` → ``x.php``)."""
+    lowered = name.lower()
+    for suffix in PAGE_SUFFIXES:
+        if lowered.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def is_page_file(name: str) -> bool:
+    """Whether a folder walk picks up a file of this name."""
+    return not name.startswith(".") and name.lower().endswith(PAGE_SUFFIXES)
+
+
+def _walk(folder: Path, label: str) -> list[InputItem]:
+    found: list[InputItem] = []
+    problems: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=problems.append):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not is_page_file(name):
+                continue
+            full = Path(dirpath) / name
+            rel = PurePosixPath(full.relative_to(folder).as_posix())
+            found.append(
+                InputItem(
+                    label=str(Path(label) / rel),
+                    relpath=str(rel),
+                    stem=str(rel.parent / page_stem(rel.name)),
+                    path=str(full),
+                )
+            )
+    for problem in problems:
+        where = Path(problem.filename or folder)
+        rel = where.relative_to(folder).as_posix() if where.is_relative_to(folder) else str(where)
+        found.append(
+            InputItem(
+                label=str(Path(label) / rel),
+                relpath=rel,
+                stem=rel,
+                error=f"cannot list folder ({problem.strerror or problem})",
+            )
+        )
+    # os.walk goes depth-first folder by folder; sort by relative path for one stable order.
+    found.sort(key=lambda item: PurePosixPath(item.relpath).parts)
+    return found
+
+
+def _unique(items: list[InputItem]) -> list[InputItem]:
+    """Give every item its own output stem: a clash (``a/x.html`` and ``b/x.html`` as two file
+    arguments, or ``x.html`` next to ``x.htm``) gets ``-2``, ``-3`` ... in input order.
+    Compared case-insensitively, because some file systems are."""
+    taken: set[str] = set()
+    out = []
+    for item in items:
+        stem, n = item.stem, 1
+        while stem.lower() in taken:
+            n += 1
+            stem = f"{item.stem}-{n}"
+        taken.add(stem.lower())
+        out.append(item if stem == item.stem else _replace_stem(item, stem))
+    return out
+
+
+def _replace_stem(item: InputItem, stem: str) -> InputItem:
+    return InputItem(item.label, item.relpath, stem, item.path, item.data, item.error)
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """What INPUTS expanded to: the pages, and folder arguments that held none."""
+
+    items: list[InputItem]
+    empty_folders: list[str]
+
+
+def expand_inputs(args: Sequence[str], stdin: BinaryIO | None = None) -> Expansion:
+    """Expand INPUTS in the order given: a folder to its page files (sorted), a file to
+    itself (any name), ``-`` to stdin's bytes. A path that does not exist becomes an item
+    whose :meth:`~InputItem.read` fails, so it is reported by name with the others.
+
+    Raises :class:`InputError` if ``-`` is given twice (stdin can be read only once).
+    """
+    items: list[InputItem] = []
+    empty: list[str] = []
+    seen_stdin = False
+    for arg in args:
+        if arg == STDIN:
+            if seen_stdin:
+                raise InputError("'-' (stdin) can be given only once")
+            seen_stdin = True
+            data = stdin.read() if stdin is not None else b""
+            items.append(InputItem(STDIN_LABEL, STDIN_STEM, STDIN_STEM, data=data))
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            found = _walk(path, arg)
+            if not found:
+                empty.append(arg)
+            items.extend(found)
+        else:
+            items.append(InputItem(arg, path.name, page_stem(path.name), path=arg))
+    return Expansion(_unique(items), empty)

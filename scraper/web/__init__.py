@@ -1,0 +1,1 @@
+"""The network: HTTP client, polite sessions, robots.txt, SSRF guard, URL normalisation."""

@@ -1,0 +1,636 @@
+"""Fetch one URL the way a polite, defensive crawler must: bounded in time and size, retried
+only when a retry can help, redirect by redirect under the caller's rules.
+
+:class:`Fetcher` owns one ``httpx.AsyncClient`` for a whole crawl (connection reuse across
+pages). Every request, redirect hops included, is checked (http(s) only, no private addresses,
+the caller's ``permit``, e.g. robots.txt) and runs inside the per-host :class:`Gate` slot, so
+politeness holds across concurrent tasks. Retries use tenacity's exponential backoff with
+jitter; a ``Retry-After`` cools the whole host down through the gate, not just one task.
+
+Bodies are decoded here rather than by httpx: httpx inflates each 64 KiB network read in one
+go, which is up to ~66 MB for gzip and unbounded for brotli (200 MB of zeros is 317 bytes of
+brotli). Our decoders emit at most ``_PIECE`` bytes per step, so the size cap applies to the
+*decoded* body while it streams and a compression bomb stops at the cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
+from urllib.parse import urldefrag, urljoin
+
+import brotli
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from scraper.article import Page
+from scraper.errors import FetchError
+from scraper.extract.decode import looks_binary
+from scraper.io.formats import utc_now
+from scraper.web.netguard import ensure_public
+from scraper.web.urls import origin
+
+MIB = 1024 * 1024
+# Statuses worth another attempt in the same run: timeouts, rate limits, transient server trouble.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Statuses whose Retry-After speaks for the whole host, so every task for it must wait.
+COOL_DOWN_STATUSES = frozenset({429, 503})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+ACCEPT_HEADERS = {"html": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1", "any": "*/*"}
+# Only what _INFLATERS can decode with bounded output; a server must not send anything else.
+ACCEPT_ENCODING = "gzip, deflate, br"
+# One client serves a whole crawl: many hosts at once, a few idle connections kept per host.
+POOL_MAX_CONNECTIONS = 256
+POOL_MAX_KEEPALIVE = 64
+POOL_KEEPALIVE_SECONDS = 30.0
+_SNIFF_BYTES = 1024
+_LOCATION = "scraper.location"  # where _take_location keeps a redirect's Location
+# RFC 9110 delta-seconds are whole numbers; a fraction is accepted, since some servers send one.
+_DELTA_SECONDS = re.compile(r"\d+(?:\.\d+)?")
+_PIECE = 64 * 1024  # the most decoded bytes a decoder hands over at once
+
+
+def _package_version() -> str:
+    try:
+        return version("scraper")
+    except PackageNotFoundError:
+        return "0"
+
+
+DEFAULT_USER_AGENT = f"scraper/{_package_version()} (+https://github.com/scraper-news/scraper)"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """How patient and how trusting one :class:`Fetcher` is. Times are in seconds.
+
+    - ``user_agent``: sent with every request; an honest name with a contact URL lets site
+      owners reach the operator instead of blocking a mystery bot.
+    - ``connect_timeout`` / ``read_timeout``: per connect and per socket read (httpx).
+    - ``total_timeout``: one whole attempt, body included, so a server dripping a byte every
+      few seconds cannot hold a task forever while never tripping the read timeout.
+    - ``max_redirects``: hops followed before ``too-many-redirects``.
+    - ``max_body_bytes``: cap on the *decoded* body (``too-large`` beyond it).
+    - ``retries``: extra attempts after the first, for network errors and ``RETRY_STATUSES``.
+    - ``backoff_initial`` / ``backoff_max``: exponential backoff with jitter between attempts.
+    - ``retry_after_max``: the longest ``Retry-After`` honoured in-process; a server asking
+      for longer gets no further attempt in this run (the error carries its ``retry_after``).
+    - ``allow_private_networks``: fetch from loopback/private addresses (tests, intranets).
+    """
+
+    user_agent: str = DEFAULT_USER_AGENT
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 60.0
+    max_redirects: int = 10
+    max_body_bytes: int = 10 * MIB
+    retries: int = 3
+    backoff_initial: float = 1.0
+    backoff_max: float = 30.0
+    retry_after_max: float = 600.0
+    allow_private_networks: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout", "read_timeout", "total_timeout", "max_body_bytes"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"FetchSettings.{name} must be positive, not {getattr(self, name)!r}")
+        for name in ("max_redirects", "retries", "backoff_initial", "backoff_max", "retry_after_max"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"FetchSettings.{name} must not be negative, not {getattr(self, name)!r}")
+
+
+DEFAULT_SETTINGS = FetchSettings()
+
+
+class Gate(Protocol):
+    """The per-host politeness interface the fetcher needs; the key is ``scraper.urls.origin(url)``.
+
+    ``slot`` is held for one attempt (it may wait for a concurrency slot, a crawl delay or a
+    cool-down); ``cool_down`` asks that nobody enters the host's slot for ``seconds``.
+    """
+
+    def slot(self, origin: str) -> AbstractAsyncContextManager[None]: ...
+
+    def cool_down(self, origin: str, seconds: float) -> None: ...
+
+
+class _CoolDownGate:
+    """The gate used when the caller brings none: no limits, but a cool-down is honoured."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._until: dict[str, float] = {}
+
+    def cool_down(self, origin: str, seconds: float) -> None:
+        self._until[origin] = max(self._until.get(origin, 0.0), self._clock() + seconds)
+
+    @asynccontextmanager
+    async def slot(self, origin: str) -> AsyncIterator[None]:
+        # A loop, not one sleep: another task may extend the cool-down while this one waits.
+        while (wait := self._until.get(origin, 0.0) - self._clock()) > 0:
+            await self._sleep(wait)
+        self._until.pop(origin, None)
+        yield
+
+
+# -- bounded content decoding --------------------------------------------------------------------
+
+
+class _Inflater(Protocol):
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Decode ``data`` (the next encoded bytes), in pieces of at most about ``_PIECE`` bytes."""
+        ...
+
+
+class _ZlibInflater:
+    """gzip or zlib/raw deflate, depending on ``wbits``."""
+
+    def __init__(self, wbits: int) -> None:
+        self._decompressor = zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        decompressor = self._decompressor
+        if decompressor.eof:
+            return  # trailing bytes after the end of the stream are ignored, as browsers do
+        out = decompressor.decompress(data, _PIECE)
+        while True:
+            if out:
+                yield out
+            if decompressor.eof or (not decompressor.unconsumed_tail and len(out) < _PIECE):
+                return
+            out = decompressor.decompress(decompressor.unconsumed_tail, _PIECE)
+
+
+def _has_zlib_header(head: bytes) -> bool:
+    """RFC 1950: method 8 in the low nibble, and the two header bytes a multiple of 31."""
+    return head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+
+
+class _DeflateInflater:
+    """``Content-Encoding: deflate`` means zlib-wrapped, but many servers send raw deflate."""
+
+    def __init__(self) -> None:
+        self._head = b""
+        self._inner: _ZlibInflater | None = None
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if self._inner is None:
+            self._head += data
+            if len(self._head) < 2:
+                return iter(())
+            wbits = zlib.MAX_WBITS if _has_zlib_header(self._head) else -zlib.MAX_WBITS
+            self._inner = _ZlibInflater(wbits)
+            data, self._head = self._head, b""
+        return self._inner.feed(data)
+
+
+class _BrotliInflater:
+    def __init__(self) -> None:
+        self._decompressor = brotli.Decompressor()
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        decompressor = self._decompressor
+        out = decompressor.process(data, output_buffer_limit=_PIECE)
+        # Output can remain buffered even once the decoder takes input again: drain until empty.
+        while out or not decompressor.can_accept_more_data():
+            if out:
+                yield out
+            out = decompressor.process(b"", output_buffer_limit=_PIECE)
+
+
+class _IdentityInflater:
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if data:
+            yield data
+
+
+_INFLATERS: dict[str, Callable[[], _Inflater]] = {
+    "gzip": lambda: _ZlibInflater(zlib.MAX_WBITS | 16),
+    "x-gzip": lambda: _ZlibInflater(zlib.MAX_WBITS | 16),
+    "deflate": _DeflateInflater,
+    "br": _BrotliInflater,
+    "identity": _IdentityInflater,
+}
+
+
+def _inflaters(content_encoding: str | None) -> list[_Inflater]:
+    """Decoders for a Content-Encoding list, outermost (last applied) first.
+
+    An encoding we cannot decode leaves the body as it came, as httpx and curl do; it was not
+    asked for, and the page then fails later as binary rather than here.
+    """
+    names = [name.strip().lower() for name in (content_encoding or "").split(",") if name.strip()]
+    if any(name not in _INFLATERS for name in names):
+        return []
+    return [_INFLATERS[name]() for name in reversed(names)]
+
+
+def _inflate(data: bytes, inflaters: Sequence[_Inflater]) -> Iterator[bytes]:
+    if not inflaters:
+        if data:
+            yield data
+        return
+    for piece in inflaters[0].feed(data):
+        yield from _inflate(piece, inflaters[1:])
+
+
+# -- response helpers ------------------------------------------------------------------------------
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """A ``Retry-After`` header in seconds from ``now``: delta-seconds or an HTTP-date; None if unusable."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    if _DELTA_SECONDS.fullmatch(text):
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _media_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def _sniffs_as_html(body: bytes) -> bool:
+    """For a response without a Content-Type: text, with an ``<html`` or ``<!doctype`` near the top."""
+    head = body[:_SNIFF_BYTES]
+    if looks_binary(head):
+        return False
+    lowered = head.lower()
+    return b"<html" in lowered or b"<!doctype" in lowered
+
+
+def _check_url(url: str) -> None:
+    """Raise ``bad-url`` for anything but an absolute http(s) URL with a host."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise FetchError(f"not a valid URL ({exc})", url=str(url), reason="bad-url") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise FetchError("not an http(s) URL with a host name", url=url, reason="bad-url")
+
+
+_TRANSPORT_WORDS: tuple[tuple[type[httpx.TransportError], str], ...] = (
+    (httpx.ConnectTimeout, "connecting timed out (connect_timeout)"),
+    (httpx.ReadTimeout, "the server sent nothing for read_timeout"),
+    (httpx.WriteTimeout, "sending the request timed out"),
+    (httpx.PoolTimeout, "no free connection in the pool"),
+    (httpx.ConnectError, "could not connect"),
+    (httpx.ReadError, "the connection broke while reading"),
+    (httpx.WriteError, "the connection broke while sending"),
+    (httpx.RemoteProtocolError, "the server broke off or violated HTTP"),
+)
+
+
+def _describe(exc: httpx.TransportError) -> str:
+    words = next((text for kind, text in _TRANSPORT_WORDS if isinstance(exc, kind)), "network error")
+    detail = str(exc)
+    return f"{words} ({type(exc).__name__}: {detail})" if detail else f"{words} ({type(exc).__name__})"
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt" if count == 1 else f"{count} attempts"
+
+
+async def _take_location(response: httpx.Response) -> None:
+    """Move a redirect's Location out of httpx's sight, into ``response.extensions``.
+
+    Even with redirects off, httpx builds the next request from every Location and raises on a
+    hostile one (``javascript:...``) before the fetcher sees the response; the fetcher resolves
+    and checks Location itself.
+    """
+    if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+        response.extensions[_LOCATION] = response.headers["location"]
+        del response.headers["location"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    """One answered request: what :meth:`Fetcher.fetch` turns into a redirect or a Page."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class _RetryableStatus(Exception):
+    """An answer in ``RETRY_STATUSES``: tenacity retries on it, the caller sees a FetchError."""
+
+    def __init__(self, status: int, retry_after: float | None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.retry_after = retry_after
+
+
+# -- the fetcher -------------------------------------------------------------------------------------
+
+
+class Fetcher:
+    """Fetch pages with one pooled HTTP/1.1 client; use as ``async with Fetcher(...) as f``.
+
+    ``gate`` enforces per-host politeness (default: none, but ``Retry-After`` cool-downs are
+    honoured). ``permit(url)`` is awaited before the first attempt at every URL, redirect hops
+    included, and refuses by raising :class:`FetchError` (the crawler plugs robots.txt in
+    here). ``transport`` replaces the network (``httpx.MockTransport`` in tests).
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings = DEFAULT_SETTINGS,
+        *,
+        gate: Gate | None = None,
+        permit: Callable[[str], Awaitable[None]] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self._gate: Gate = gate if gate is not None else _CoolDownGate()
+        self._permit = permit
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        settings = self.settings
+        self._client = httpx.AsyncClient(
+            http1=True,
+            http2=False,
+            follow_redirects=False,
+            transport=self._transport,
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=settings.total_timeout,
+            ),
+            limits=httpx.Limits(
+                max_connections=POOL_MAX_CONNECTIONS,
+                max_keepalive_connections=POOL_MAX_KEEPALIVE,
+                keepalive_expiry=POOL_KEEPALIVE_SECONDS,
+            ),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            event_hooks={"request": [self._mark_sent], "response": [_take_location]},
+        )
+        return self
+
+    async def _mark_sent(self, request: httpx.Request) -> None:
+        """Tell the gate when a request really leaves (gates without ``mark_sent`` skip this)."""
+        mark = getattr(self._gate, "mark_sent", None)
+        if mark is not None:
+            mark(origin(str(request.url)))
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        accept: str = "html",
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Page:
+        """Fetch ``url``, following redirects; return the final answer as a :class:`Page`.
+
+        ``accept="html"`` refuses anything but an HTML page (``not-html``); ``"any"`` takes
+        whatever comes (feeds, sitemaps, robots.txt). ``etag`` / ``last_modified`` make the
+        request conditional; an unchanged page comes back as ``Page(status=304, body=b"")``.
+        Every failure is a :class:`FetchError`; an error on a redirect hop names that hop's URL.
+        """
+        if accept not in ACCEPT_HEADERS:
+            raise ValueError(f"accept must be one of {', '.join(ACCEPT_HEADERS)}, not {accept!r}")
+        headers = {"Accept": ACCEPT_HEADERS[accept]}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current, redirects = url, 0
+        seen: set[str] = set()
+        while True:
+            await self._admit(current)
+            seen.add(urldefrag(current).url)
+            reply = await self._request(current, headers, accept)
+            target = self._redirect_target(reply)
+            if target is None:
+                return Page(
+                    url=url,
+                    body=reply.body,
+                    final_url=reply.url,
+                    status=reply.status,
+                    headers=reply.headers,
+                    fetched_at=utc_now(),
+                )
+            if target in seen:
+                raise FetchError(
+                    f"redirects back to {target}, already visited", url=url, reason="redirect-loop"
+                )
+            if redirects >= self.settings.max_redirects:
+                raise FetchError(
+                    f"more than {self.settings.max_redirects} redirects (last to {target})",
+                    url=url,
+                    reason="too-many-redirects",
+                )
+            redirects += 1
+            current = target
+
+    async def _admit(self, url: str) -> None:
+        """The checks before any request to ``url``: a fetchable URL, a public host, the caller's permit."""
+        _check_url(url)
+        if not self.settings.allow_private_networks:
+            await ensure_public(url)
+        if self._permit is not None:
+            await self._permit(url)
+
+    @staticmethod
+    def _redirect_target(reply: _Reply) -> str | None:
+        if reply.status not in REDIRECT_STATUSES:
+            return None
+        location = reply.headers.get("location", "").strip()
+        if not location:
+            raise FetchError(
+                f"HTTP {reply.status} redirect without a Location header",
+                url=reply.url,
+                reason="status",
+                status=reply.status,
+            )
+        return urldefrag(urljoin(reply.url, location)).url  # a fragment is never sent
+
+    async def _request(self, url: str, headers: dict[str, str], accept: str) -> _Reply:
+        """One URL, with retries: network errors and ``RETRY_STATUSES``, backing off in between."""
+        settings = self.settings
+
+        def asks_too_long(state: RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome else None
+            return (
+                isinstance(exc, _RetryableStatus)
+                and exc.retry_after is not None
+                and exc.retry_after > settings.retry_after_max
+            )
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(settings.retries + 1) | asks_too_long,
+            wait=wait_exponential_jitter(
+                multiplier=settings.backoff_initial, max=settings.backoff_max, jitter=settings.backoff_initial
+            ),
+            retry=retry_if_exception_type((httpx.TransportError, _RetryableStatus)),
+            reraise=True,
+        )
+        try:
+            return await retrying(self._attempt, url, headers, accept)
+        except _RetryableStatus as exc:
+            tried = _attempts(retrying.statistics.get("attempt_number", 1))
+            message = f"gave up after {tried}: HTTP {exc.status}"
+            if exc.retry_after is not None and exc.retry_after > settings.retry_after_max:
+                message += (
+                    f" asks to wait {exc.retry_after:.0f} s, longer than retry_after_max"
+                    f" ({settings.retry_after_max:g} s)"
+                )
+            raise FetchError(
+                message,
+                url=url,
+                reason="status",
+                status=exc.status,
+                retryable=True,
+                retry_after=exc.retry_after,
+            ) from exc
+        except httpx.TransportError as exc:
+            tried = _attempts(retrying.statistics.get("attempt_number", 1))
+            reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "network"
+            raise FetchError(
+                f"gave up after {tried}: {_describe(exc)}", url=url, reason=reason, retryable=True
+            ) from exc
+
+    async def _attempt(self, url: str, headers: dict[str, str], accept: str) -> _Reply:
+        """One request inside the host's gate slot, under the whole-attempt deadline."""
+        total = self.settings.total_timeout
+        async with self._gate.slot(origin(url)):
+            deadline = asyncio.timeout(total)
+            try:
+                async with deadline:
+                    return await self._exchange(url, headers, accept)
+            except TimeoutError as exc:
+                if not deadline.expired():
+                    raise
+                raise FetchError(
+                    f"no complete answer within total_timeout ({total:g} s)",
+                    url=url,
+                    reason="timeout",
+                    retryable=True,
+                ) from exc
+
+    async def _exchange(self, url: str, headers: dict[str, str], accept: str) -> _Reply:
+        if self._client is None:
+            raise RuntimeError("Fetcher.fetch called outside 'async with Fetcher(...)'")
+        async with self._client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            reply_headers = {name.lower(): value for name, value in response.headers.items()}
+            if _LOCATION in response.extensions:
+                reply_headers["location"] = response.extensions[_LOCATION]
+            if status in RETRY_STATUSES:
+                retry_after = parse_retry_after(reply_headers.get("retry-after"))
+                if retry_after is not None and status in COOL_DOWN_STATUSES:
+                    self._gate.cool_down(origin(url), min(retry_after, self.settings.retry_after_max))
+                raise _RetryableStatus(status, retry_after)
+            if status >= 400:
+                raise FetchError(
+                    f"HTTP {status}", url=url, reason="status", status=status, retryable=status >= 500
+                )
+            if 300 <= status < 400:
+                if status != 304 and status not in REDIRECT_STATUSES:
+                    raise FetchError(
+                        f"HTTP {status} is not a redirect to follow", url=url, reason="status", status=status
+                    )
+                return _Reply(url, status, reply_headers, b"")
+            media_type = _media_type(reply_headers.get("content-type"))
+            if accept == "html" and media_type is not None and media_type not in HTML_MEDIA_TYPES:
+                raise FetchError(f"not an HTML page (Content-Type {media_type})", url=url, reason="not-html")
+            body = await self._read_body(response, url)
+            if accept == "html" and media_type is None and not _sniffs_as_html(body):
+                raise FetchError(
+                    "no Content-Type, and the body does not look like HTML", url=url, reason="not-html"
+                )
+            return _Reply(url, status, reply_headers, body)
+
+    async def _read_body(self, response: httpx.Response, url: str) -> bytes:
+        """The decoded body, refused as ``too-large`` as soon as it passes ``max_body_bytes``."""
+        limit = self.settings.max_body_bytes
+        encoding = response.headers.get("content-encoding")
+        declared = response.headers.get("content-length", "")
+        if not encoding and declared.isdigit() and int(declared) > limit:
+            raise FetchError(
+                f"body of {declared} bytes is over max_body_bytes ({limit})", url=url, reason="too-large"
+            )
+        if response.is_stream_consumed:  # read and decoded already, by a test's MockTransport
+            if len(response.content) > limit:
+                raise FetchError(f"body is over max_body_bytes ({limit})", url=url, reason="too-large")
+            return response.content
+        inflaters = _inflaters(encoding)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for raw in response.aiter_raw():
+                for piece in _inflate(raw, inflaters):
+                    size += len(piece)
+                    if size > limit:
+                        raise FetchError(
+                            f"decoded body is over max_body_bytes ({limit})", url=url, reason="too-large"
+                        )
+                    chunks.append(piece)
+        except (zlib.error, brotli.error) as exc:
+            raise FetchError(
+                f"the {encoding} body is corrupt or cut short ({exc})",
+                url=url,
+                reason="network",
+                retryable=True,
+            ) from exc
+        return b"".join(chunks)
+
+
+def fetch_page(
+    url: str,
+    settings: FetchSettings = DEFAULT_SETTINGS,
+    *,
+    accept: str = "html",
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> Page:
+    """Fetch one URL from synchronous code (a fresh event loop and client); see :meth:`Fetcher.fetch`.
+
+    Not for use inside a running event loop: there, use :class:`Fetcher` directly.
+    """
+
+    async def run() -> Page:
+        async with Fetcher(settings) as fetcher:
+            return await fetcher.fetch(url, accept=accept, etag=etag, last_modified=last_modified)
+
+    return asyncio.run(run())
