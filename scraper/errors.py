@@ -9,13 +9,16 @@ can catch one class; the subclasses tell *why*, so a batch can decide what to do
     ├── NoArticleError        the page holds no article (index page, empty, binary ...)
     ├── ExtractionTimeout     one page took longer than the per-page limit
     ├── FetchError            a URL could not be fetched (names the URL and the reason)
-    └── ConfigError           a crawl configuration is invalid (names the file and key)
+    ├── ConfigError           a crawl configuration is invalid (names the file and key)
+    └── LockHeld              another process holds the run lock of a state file or output folder
 
-Messages say what went wrong and what to do; nothing returns ``None`` for failure.
+Messages say what went wrong and what to do; nothing returns ``None`` for failure. Every error
+pickles with its fields, so a process pool hands it back to the parent as it was raised.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,6 +27,11 @@ if TYPE_CHECKING:
 
 class ScraperError(Exception):
     """Root of every error this package raises on purpose."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickle's default calls the constructor with ``args`` alone, which loses (or fails on) the
+        # keyword-only fields subclasses take; restore the message and the fields as they were.
+        return (_restore, (type(self), self.args, self.__dict__))
 
 
 class InputError(ScraperError):
@@ -40,10 +48,6 @@ class RuleError(ScraperError):
         super().__init__(f"{where}{message}")
         self.path = path
         self.line = line
-        self._message = message
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild, (type(self), self._message, {"path": self.path, "line": self.line}))
 
 
 class NoArticleError(ScraperError):
@@ -62,10 +66,6 @@ class NoArticleError(ScraperError):
         super().__init__(message)
         self.reason = reason
         self.article = article
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only arguments do not survive pickle's default (a process pool's results).
-        return (_rebuild, (type(self), str(self), {"reason": self.reason, "article": self.article}))
 
 
 class ExtractionTimeout(ScraperError):
@@ -100,18 +100,24 @@ class FetchError(ScraperError):
         self.status = status
         self.retryable = retryable
         self.retry_after = retry_after
-        self._message = message
-
-    def __reduce__(self) -> tuple[object, ...]:
-        fields = {"url": self.url, "reason": self.reason, "status": self.status}
-        fields |= {"retryable": self.retryable, "retry_after": self.retry_after}
-        return (_rebuild, (type(self), self._message, fields))
 
 
 class ConfigError(ScraperError):
     """A crawl configuration is invalid; the message names the file (or flag) and the key."""
 
 
-def _rebuild(cls: type[ScraperError], message: str, fields: dict[str, object]) -> ScraperError:
-    """Unpickle an error whose constructor takes keyword-only arguments."""
-    return cls(message, **fields)  # type: ignore[call-arg]
+class LockHeld(ScraperError):
+    """Another process holds the run lock; ``pid`` is the holder's, when it could be read."""
+
+    def __init__(self, message: str, *, path: Path, pid: int | None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.pid = pid
+
+
+def _restore(cls: type[ScraperError], args: tuple[object, ...], fields: dict[str, object]) -> ScraperError:
+    """Unpickle an error without calling its constructor (see ``ScraperError.__reduce__``)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(fields)
+    return error

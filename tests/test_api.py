@@ -1,8 +1,18 @@
 """The public API: exports, input types, errors, the Article value."""
 
 from __future__ import annotations
+import __future__
 
+import importlib
+import inspect
 import json
+import pickle
+import pkgutil
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +63,79 @@ def test_all_is_the_public_surface() -> None:
     )
     for name in scraper.__all__:
         assert hasattr(scraper, name)
+
+
+def test_all_lists_every_public_name_of_the_package() -> None:
+    public = {
+        name
+        for name in dir(scraper)
+        if not name.startswith("_")
+        and not isinstance(getattr(scraper, name), types.ModuleType | __future__._Feature)
+        and name != "TYPE_CHECKING"
+    }
+    assert public == set(scraper.__all__)
+
+
+def test_what_the_readme_tells_users_to_import_is_exported() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\bscraper\.([A-Za-z_]+(?:\.[A-Za-z_]+)*)", readme))
+    assert named, "the README names no scraper.* API"
+    for dotted in named:
+        module_name, _, attribute = ("scraper." + dotted).rpartition(".")
+        try:
+            owner = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            pytest.fail(f"README names scraper.{dotted}, but {module_name} is no module")
+        assert hasattr(owner, attribute), f"README names scraper.{dotted}, which does not exist"
+        exported = getattr(owner, "__all__", None)
+        if exported is not None and not isinstance(getattr(owner, attribute), types.ModuleType):
+            assert attribute in exported, f"README names scraper.{dotted}, which {module_name} does not export"
+
+
+def test_importing_the_package_for_clean_loads_no_fetch_or_crawl_stack() -> None:
+    probe = (
+        "import sys, scraper\n"
+        "try:\n    scraper.clean('<html><body><p>Hello there.</p></body></html>', url='https://a.example/x')\n"
+        "except scraper.NoArticleError:\n    pass\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {'httpx', 'feedparser', 'tenacity', 'protego'}"
+        " or m.startswith(('scraper.crawler', 'scraper.web.client', 'scraper.web.session', 'scraper.cli')))))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.split() == []
+
+
+def _sample_error(cls: type[scraper.ScraperError]) -> scraper.ScraperError:
+    values = {"path": "rules/x.toml", "line": 3, "reason": "too-short", "article": None, "url": "https://a.example/",
+              "status": 503, "retryable": True, "retry_after": 2.5, "pid": 42}
+    keywords = [
+        parameter.name
+        for parameter in inspect.signature(cls.__init__).parameters.values()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    return cls(f"{cls.__name__} went wrong", **{name: values[name] for name in keywords})
+
+
+def _error_classes() -> set[type[scraper.ScraperError]]:
+    for module in pkgutil.walk_packages(scraper.__path__, "scraper."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    found, todo = set(), [scraper.ScraperError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def test_every_error_class_pickles_with_its_fields() -> None:
+    classes = _error_classes()
+    assert {scraper.FetchError, scraper.LockHeld, scraper.RuleError, scraper.NoArticleError} <= classes
+    for cls in classes:
+        error = _sample_error(cls)
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is cls
+        assert str(copy) == str(error)
+        assert copy.__dict__ == error.__dict__
 
 
 def test_error_tree_has_one_root() -> None:

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from types import ModuleType, TracebackType
 
-from scraper.errors import ScraperError
+from scraper.errors import LockHeld, ScraperError
 from scraper.io.formats import utc_now
 
 _fcntl: ModuleType | None
@@ -24,15 +24,6 @@ try:
     import fcntl as _fcntl
 except ImportError:  # Windows
     _fcntl = None
-
-
-class LockHeld(ScraperError):
-    """Another process holds the run lock; ``pid`` is the holder's, when it could be read."""
-
-    def __init__(self, message: str, *, path: Path, pid: int | None) -> None:
-        super().__init__(message)
-        self.path = path
-        self.pid = pid
 
 
 class RunLock:
