@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 import scraper
-from scraper.cli import main as cli
+from scraper import batch
 from scraper.cli.main import main
+from scraper.extract import engine
 from scraper.io.formats import FRONT_MATTER_KEYS, JSONL_NAME
 from scraper.io.sources import expand_inputs, page_stem
 
@@ -396,8 +397,8 @@ def test_a_crashing_worker_fails_only_its_own_input(
     saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     (saved / "crash.html").write_text("<html><body><p>CRASH</p></body></html>", encoding="utf-8")
-    monkeypatch.setattr(scraper, "clean", _crashing_clean)
-    monkeypatch.setattr(cli, "_chunk_size", lambda count, jobs: chunk)
+    monkeypatch.setattr(engine, "clean", _crashing_clean)
+    monkeypatch.setattr(batch, "chunk_size", lambda count, jobs: chunk)
     out = tmp_path / "out"
     result = run(str(saved), "-o", str(out), "-j", "2")
     assert result.exit_code == 1
@@ -433,12 +434,14 @@ def test_expand_inputs_reads_stdin_once(tmp_path: Path) -> None:
 
 
 def test_outcome_survives_the_process_boundary(stub_html: str, tmp_path: Path) -> None:
-    """NoArticleError cannot be pickled back from a worker; clean_item turns it into a value."""
+    """A page with no article comes back from a worker as a value holding its NoArticleError."""
     import pickle
 
     stub = tmp_path / "stub.html"
     stub.write_text(stub_html, encoding="utf-8")
     [item] = expand_inputs([str(stub)]).items
-    outcome = cli.clean_item(item, cli.CleanSettings())
-    assert outcome.article is None and outcome.error is None and outcome.skipped
-    assert pickle.loads(pickle.dumps(outcome)) == outcome
+    outcome = batch.clean_page(item, batch.CleanSettings())
+    assert outcome.article is None and outcome.skipped is not None and not outcome.failed
+    copy = pickle.loads(pickle.dumps(outcome))
+    assert type(copy.error) is type(outcome.error) and copy.why() == outcome.why()
+    assert copy.skipped.reason == outcome.skipped.reason

@@ -7,22 +7,18 @@ folder or file). Pages that hold no article (index pages, stubs) are *skipped*, 
 
 from __future__ import annotations
 
-import os
 import sys
-from collections import deque
-from collections.abc import Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
 import scraper
-from scraper.article import PAYWALL_NOTE, Article, article_notes, rule_failures
-from scraper.errors import InputError, NoArticleError, RuleError, ScraperError
-from scraper.extract.sitememory import BlockMemory, LearnedBlocks, learn_page
+from scraper.article import Article, article_notes, rule_failures
+from scraper.batch import CleanSettings, Outcome, clean_batch, default_jobs, learn_sites
+from scraper.errors import InputError, RuleError, ScraperError
+from scraper.extract.sitememory import LearnedBlocks
 from scraper.io.formats import FORMATS, JSONL_NAME, JsonlWriter, jsonl_record, render, utc_now, write_article
 from scraper.io.sources import InputItem, expand_inputs
 from scraper.rules.book import load_rules
@@ -36,150 +32,6 @@ class ConfigError(click.ClickException):
     """A configuration problem found before any input is touched (a bad rule file): exit 2."""
 
     exit_code = 2
-
-
-# -- cleaning one input, in this process or a worker -----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CleanSettings:
-    """What every page of a batch is cleaned with (sent to each worker process)."""
-
-    url: str | None = None
-    rules: list[str] | None = None
-    timeout: float | None = None
-    site_blocks: dict[str, LearnedBlocks] = field(default_factory=dict)
-    skip_paywalled: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What became of one input: an article, a skip (no article, with why) or an error."""
-
-    article: Article | None = None
-    skipped: str | None = None
-    error: str | None = None
-    refused: Article | None = None  # what a skipped page gave anyway (a failed rule is noted)
-
-
-def clean_item(item: InputItem, settings: CleanSettings) -> Outcome:
-    """Read and clean one input; every failure comes back as a value (exceptions with
-    keyword-only arguments, like NoArticleError, do not survive the trip between processes)."""
-    try:
-        page = item.read_page()
-        learned = settings.site_blocks.get(item.site) if item.site else None
-        article = scraper.clean(
-            page, settings.url, rules=settings.rules, timeout=settings.timeout, site_blocks=learned
-        )
-    except NoArticleError as exc:
-        return Outcome(skipped=f"{exc} ({exc.reason})", refused=exc.article)
-    except ScraperError as exc:
-        return Outcome(error=str(exc))
-    except Exception as exc:  # an engine bug must not end a batch of ten thousand pages
-        return Outcome(error=f"unexpected {type(exc).__name__}: {exc} (a bug: please report it)")
-    if article.paywalled and settings.skip_paywalled:
-        return Outcome(skipped=f"{PAYWALL_NOTE} (--skip-paywalled)")
-    return Outcome(article=article)
-
-
-def _learn_item(item: InputItem) -> tuple[str, set[str]]:
-    """The site of one input and the keys of its text blocks (empty if it cannot be read)."""
-    fallback = f"folder:{Path(item.label).parent}"  # pages naming no URL: grouped by their folder
-    try:
-        return learn_page(item.read_page(), fallback)
-    except ScraperError:
-        return fallback, set()
-
-
-def learn_sites(items: Sequence[InputItem], jobs: int) -> tuple[list[InputItem], dict[str, LearnedBlocks]]:
-    """Read every page once to learn the blocks that repeat across pages of one site.
-
-    Returns the items tagged with their site, and what was learned per site, so every page of
-    the folder is cleaned with what the whole folder taught (pages read first included).
-    """
-    if jobs > 1 and len(items) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            found = list(pool.map(_learn_item, items, chunksize=_chunk_size(len(items), jobs)))
-    else:
-        found = [_learn_item(item) for item in items]
-    memory = BlockMemory()
-    for site, keys in found:
-        memory.add_page(site, keys)
-    learned = {site: blocks for site in memory.sites if (blocks := memory.learned(site)) is not None}
-    tagged = [replace(item, site=site) for item, (site, _) in zip(items, found, strict=True)]
-    return tagged, learned
-
-
-def _run_serial(items: Sequence[InputItem], settings: CleanSettings) -> Iterator[Outcome]:
-    for item in items:
-        yield clean_item(item, settings)
-
-
-def clean_items(items: Sequence[InputItem], settings: CleanSettings) -> list[Outcome]:
-    """Clean a chunk of inputs in one worker call (fewer round trips for small pages)."""
-    return [clean_item(item, settings) for item in items]
-
-
-def _chunk_size(count: int, jobs: int) -> int:
-    """Enough chunks to keep every worker busy to the end, no more than 32 pages in one."""
-    return max(1, min(32, count // (jobs * 16)))
-
-
-def _run_pool(items: Sequence[InputItem], settings: CleanSettings, jobs: int) -> Iterator[Outcome]:
-    """Outcomes in input order from ``jobs`` worker processes, a bounded window in flight.
-
-    A worker that dies (a crash in a C extension, the OOM killer) breaks the whole pool: the
-    inputs of the chunk at the head of the queue are then retried one by one, each alone in
-    a fresh process, so the one that kills its worker is reported as failed; the rest of the
-    queue goes to a new pool and is cleaned as usual.
-    """
-    size = _chunk_size(len(items), jobs)
-    chunks = iter([items[i : i + size] for i in range(0, len(items), size)])
-    window = jobs * 4
-    queue: deque[tuple[Sequence[InputItem], Future[list[Outcome]]]] = deque()
-    pool = ProcessPoolExecutor(max_workers=jobs)
-
-    def fill() -> None:
-        while len(queue) < window:
-            chunk = next(chunks, None)
-            if chunk is None:
-                return
-            queue.append((chunk, pool.submit(clean_items, chunk, settings)))
-
-    try:
-        fill()
-        while queue:
-            chunk, future = queue.popleft()
-            try:
-                outcomes = future.result()
-            except BrokenProcessPool:
-                pool.shutdown(wait=True, cancel_futures=True)
-                outcomes = [_run_isolated(item, settings) for item in chunk]
-                pool = ProcessPoolExecutor(max_workers=jobs)
-                waiting = [queued for queued, _ in queue]
-                queue.clear()
-                queue.extend((queued, pool.submit(clean_items, queued, settings)) for queued in waiting)
-            yield from outcomes
-            fill()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _run_isolated(item: InputItem, settings: CleanSettings) -> Outcome:
-    with ProcessPoolExecutor(max_workers=1) as alone:
-        try:
-            return alone.submit(clean_item, item, settings).result()
-        except BrokenProcessPool:
-            return Outcome(error="the worker process died while cleaning this input (crash or out of memory)")
-
-
-def run_batch(
-    items: Sequence[InputItem], settings: CleanSettings, jobs: int
-) -> Generator[Outcome, None, None]:
-    """Clean ``items``; outcomes come in input order. ``jobs`` 1 (or one item) stays in-process."""
-    if jobs <= 1 or len(items) <= 1:
-        return _run_serial(items, settings)
-    return _run_pool(items, settings, min(jobs, len(items)))
 
 
 # -- reporting ---------------------------------------------------------------------------------
@@ -238,13 +90,6 @@ def main() -> None:
     Example:
         scraper clean saved/page.html > page.txt
     """
-
-
-def _default_jobs() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on macOS / Windows
-        return os.cpu_count() or 1
 
 
 @main.command()
@@ -355,7 +200,7 @@ def clean(
     for folder in expansion.empty_folders:
         click.echo(f"warning: {folder}: no .html, .htm, .html.gz or .htm.gz files in this folder", err=True)
 
-    jobs = jobs or _default_jobs()
+    jobs = jobs or default_jobs()
     site_blocks: dict[str, LearnedBlocks] = {}
     if len(items) >= 2 and not no_learn:
         items, site_blocks = learn_sites(items, jobs)
@@ -367,7 +212,7 @@ def clean(
     settings = CleanSettings(
         url=url, rules=rules, timeout=timeout, site_blocks=site_blocks, skip_paywalled=skip_paywalled
     )
-    outcomes = run_batch(items, settings, jobs)
+    outcomes = clean_batch(items, settings, jobs)
     try:
         if out is None:
             stopped = _to_stdout(items, outcomes, fmt, reporter, fail_fast)
@@ -401,7 +246,7 @@ def _to_files(
             try:
                 write_article(outcome.article, out, item.stem, fmt, source=item.label)
             except (OSError, UnicodeError, ValueError) as exc:
-                outcome = Outcome(error=f"cannot write its output: {exc}")
+                outcome = Outcome(error=ScraperError(f"cannot write its output: {exc}"))
         if _report(reporter, item, outcome) and fail_fast:
             return True
     return False
@@ -426,7 +271,7 @@ def _to_jsonl(
                     try:
                         writer.add(record)
                     except (UnicodeError, ValueError) as exc:
-                        outcome = Outcome(error=f"cannot write its output: {exc}")
+                        outcome = Outcome(error=ScraperError(f"cannot write its output: {exc}"))
                 if _report(reporter, item, outcome) and fail_fast:
                     raise _Stop
     except _Stop:
@@ -460,11 +305,11 @@ def _to_stdout(
 
 def _report(reporter: Reporter, item: InputItem, outcome: Outcome) -> bool:
     """Count and report one outcome; True if it was a failure."""
-    if outcome.error is not None:
-        reporter.fail(item.label, outcome.error)
+    if outcome.failed:
+        reporter.fail(item.label, outcome.why())
         return True
     if outcome.skipped is not None:
-        reporter.skip(item.label, outcome.skipped, outcome.refused)
+        reporter.skip(item.label, outcome.why(), outcome.skipped.article)
     else:
         reporter.ok(item.label, outcome.article)
     return False

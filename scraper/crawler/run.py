@@ -19,30 +19,27 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
-import multiprocessing
-import os
 import re
 import threading
 import time
 import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from scraper.article import Article, Page, rule_failures
+from scraper.batch import CleaningPool, CleanSettings, FetchedPage
 from scraper.crawler.config import CrawlConfig
 from scraper.crawler.discover import Link, Scope, extract_links, parse_feed, parse_sitemap, sniff_kind
 from scraper.crawler.lock import RunLock
 from scraper.crawler.state import CrawlState, Discovered, UrlRecord
-from scraper.errors import FetchError, InputError, NoArticleError, ScraperError
+from scraper.errors import FetchError, InputError
 from scraper.extract.decode import decode_html
-from scraper.extract.sitememory import LearnedBlocks, learn_page, site_of
+from scraper.extract.sitememory import site_of
 from scraper.io.formats import (
     JSONL_NAME,
     append_jsonl,
@@ -220,83 +217,6 @@ def _epoch(iso: str | None) -> float | None:
     return moment.timestamp()
 
 
-@dataclass(frozen=True, slots=True)
-class _Cleaned:
-    """A worker's answer (exceptions with keyword-only arguments do not cross processes)."""
-
-    article: Article | None = None
-    skipped: str | None = None
-    refused: Article | None = None  # what a skipped page gave anyway (its failed rules count)
-    error: str | None = None
-    retryable: bool = False
-    blocks: frozenset[str] = frozenset()  # the page's text blocks, for the site memory
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on macOS / Windows
-        return os.cpu_count() or 1
-
-
-def _clean_page(
-    page: Page, rules: tuple[str, ...], timeout: float, site_blocks: LearnedBlocks | None, read_blocks: bool
-) -> _Cleaned:
-    """Clean one fetched page and, if asked, read its text blocks; runs in a worker process."""
-    from scraper.extract import engine  # imported in the worker, where the cost is paid once
-
-    url = page.final_url or page.url
-    try:
-        blocks = frozenset(learn_page(page, "")[1]) if read_blocks else frozenset()
-        article = engine.clean(page, url, rules=list(rules) or None, timeout=timeout, site_blocks=site_blocks)
-    except NoArticleError as exc:
-        return _Cleaned(skipped=f"{exc} ({exc.reason})", refused=exc.article)
-    except ScraperError as exc:
-        return _Cleaned(error=str(exc))
-    except Exception as exc:  # an engine bug must not end a crawl
-        return _Cleaned(error=f"unexpected {type(exc).__name__}: {exc} (a bug: please report it)")
-    return _Cleaned(article=article, blocks=blocks)
-
-
-class _Cleaner:
-    """Worker processes for cleaning, started on first use (an incremental run that cleans
-    nothing starts none). ``jobs=0`` cleans in the event loop's thread (tests, tiny runs)."""
-
-    def __init__(self, config: CrawlConfig) -> None:
-        self.config = config
-        self.jobs = config.jobs if config.jobs is not None else _cores()
-        self._pool: ProcessPoolExecutor | None = None
-
-    async def clean(self, page: Page, site_blocks: LearnedBlocks | None, *, read_blocks: bool) -> _Cleaned:
-        args = (page, self.config.rules, self.config.timeout, site_blocks, read_blocks)
-        if self.jobs == 0:
-            return _clean_page(*args)
-        if self._pool is None:
-            # "spawn": a forked worker would inherit the run lock's file descriptor and keep
-            # the lock held after the crawl itself was killed.
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
-        pool = self._pool
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(pool, _clean_page, *args)
-        except BrokenProcessPool:
-            # Every page in flight on a dead pool lands here; only the first retires it, so a
-            # late one cannot shut down the fresh pool another task has started meanwhile.
-            if self._pool is pool:
-                self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            return _Cleaned(
-                error="the worker process died while cleaning this page (crash or out of memory)",
-                retryable=True,
-            )
-
-    def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
 class _Run:
     """The state of one crawl run (one per :func:`crawl` call)."""
 
@@ -306,7 +226,8 @@ class _Run:
         self.emit = emit
         self.scope = scope_for(config)
         self.report = CrawlReport()
-        self.cleaner = _Cleaner(config)
+        self.cleaner = CleaningPool(config.jobs)
+        self.clean_settings = CleanSettings(rules=config.rules, timeout=config.timeout)
         self.started = time.monotonic()
         self.deadline = self.started + config.max_seconds if config.max_seconds is not None else None
         self.budget = config.max_pages
@@ -553,7 +474,11 @@ class _Run:
             # A page teaches the site memory once: a revisit (a growing live blog) counted again
             # would make its own text look like a block repeated across pages.
             first_visit = record.last_fetched_at is None
-            cleaned = await self.cleaner.clean(page, self.state.learned_blocks(site), read_blocks=first_visit)
+            learned = self.state.learned_blocks(site)
+            settings = replace(
+                self.clean_settings, site_blocks={site: learned} if learned else {}, read_blocks=first_visit
+            )
+            cleaned = await self.cleaner.clean(FetchedPage(page, record.url, site), settings)
             if cleaned.blocks:
                 self.state.add_site_page(site, cleaned.blocks)
             if self._follows_links(record):
@@ -564,7 +489,7 @@ class _Run:
                 "last_modified": page.headers.get("last-modified"),
                 "content_hash": content_hash,
             }
-            if (seen := cleaned.article or cleaned.refused) is not None:
+            if (seen := cleaned.seen) is not None:
                 self._note_flags(record, seen, written=cleaned.article is not None)
             if cleaned.article is not None and cleaned.article.paywalled and self.config.skip_paywalled:
                 why = "paywalled: only a teaser is visible (skip_paywalled)"
@@ -577,12 +502,12 @@ class _Run:
                 # A section page between a start page and its articles is read again every run
                 # (conditionally), as the start page is: that is where new articles appear.
                 again = time.time() if self._follows_links(record) else None
-                why = cleaned.skipped
+                why = cleaned.why()
                 self._settle(
                     record, "not-article", "not_article", again, {"why": why}, error=why, **validators
                 )
             else:
-                error = f"{record.url}: {cleaned.error}"
+                error = f"{record.url}: {cleaned.why()}"
                 self._failure(record, error, cleaned.retryable, None, validators)
         finally:
             self.processing.release()
