@@ -66,7 +66,7 @@ from crawlsites import SiteServer, SiteSpec  # noqa: E402
 
 import scraper  # noqa: E402
 from scraper.crawler.run import MAX_IN_FLIGHT, CrawlReport  # noqa: E402
-from scraper.io.formats import FORMATS  # noqa: E402
+from scraper.io.formats import format_names  # noqa: E402
 from scraper.web.client import FetchSettings  # noqa: E402
 from scraper.web.session import Politeness  # noqa: E402
 
@@ -97,7 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--jobs", type=int, default=_cores(), help=f"cleaning processes (default: the cores, {_cores()})"
     )
     parser.add_argument("--words", type=int, default=600, help="words per article (default 600)")
-    parser.add_argument("--format", choices=FORMATS, default="txt", help="output format (default txt)")
+    parser.add_argument("--format", choices=format_names(), default="txt", help="output format (default txt)")
     parser.add_argument("--no-raw", action="store_true", help="do not keep the raw HTML (keep_raw=False)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)

@@ -10,20 +10,28 @@ from pathlib import Path
 import pytest
 
 from scraper.article import Article, Removal
+from scraper.io.atomic import atomic_open, atomic_write_json, atomic_write_text
 from scraper.io.formats import (
     FRONT_MATTER_KEYS,
-    JsonlWriter,
-    atomic_open,
-    atomic_write_json,
-    atomic_write_text,
+    OutputFormat,
+    Written,
+    get_format,
     jsonl_line,
     jsonl_record,
-    output_paths,
-    render,
+    register,
     render_markdown,
-    write_article,
     yaml_scalar,
 )
+from scraper.io.sink import ArticleSink
+
+
+def write_article(article: Article, out: Path, stem: str, fmt: str, *, source: str) -> list[Path]:
+    with ArticleSink(fmt, out) as sink:
+        return sink.write(article, stem=stem, source=source)
+
+
+def render(article: Article, fmt: str, *, source: str, relpath: str, added: str) -> str:
+    return get_format(fmt).render(article, Written(source=source, relpath=relpath, added=added))
 
 ARTICLE = Article(
     text='First paragraph.\n\nSecond "quoted" paragraph: with a colon.',
@@ -104,37 +112,66 @@ def test_write_article_pair_is_all_or_nothing(tmp_path: Path) -> None:
     assert {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir()} == before
 
 
-def test_jsonl_writer_replaces_on_success_and_keeps_old_on_abort(tmp_path: Path) -> None:
+def test_a_stream_format_replaces_its_file_on_success_and_keeps_the_old_on_abort(tmp_path: Path) -> None:
     target = tmp_path / "articles.jsonl"
-    record = jsonl_record(ARTICLE, relpath="x.html", source="in/x.html", added="2026-01-01T00:00:00Z")
     for _ in range(2):
-        with JsonlWriter(target) as out:
-            out.add(record)
-            out.add(record)
+        with ArticleSink("jsonl", tmp_path) as sink:
+            assert sink.write(ARTICLE, stem="x", source="in/x.html") == [target]
+            sink.write(ARTICLE, stem="y", source="in/y.html")
     assert len(target.read_bytes().splitlines()) == 2
     before = target.read_bytes()
-    with pytest.raises(KeyboardInterrupt), JsonlWriter(target) as out:
-        out.add(record)
+    with pytest.raises(KeyboardInterrupt), ArticleSink("jsonl", tmp_path) as sink:
+        sink.write(ARTICLE, stem="x", source="in/x.html")
         raise KeyboardInterrupt
     assert target.read_bytes() == before
-    with JsonlWriter(target) as out, pytest.raises(TypeError):
-        out.add({"bad": object()})  # nothing of a bad record reaches the file
+    bad = Article(text="text with a lone surrogate \udc80", title="t")
+    with ArticleSink("jsonl", tmp_path) as sink, pytest.raises(UnicodeEncodeError):
+        sink.write(bad, stem="x", source="in/x.html")  # nothing of a bad record reaches the file
     assert target.read_bytes() == b""
     assert leftovers(tmp_path) == []
+
+
+def test_appending_sink_adds_lines_run_after_run_and_repairs_a_torn_tail(tmp_path: Path) -> None:
+    target = tmp_path / "articles.jsonl"
+    for _ in range(2):
+        ArticleSink("jsonl", tmp_path, append=True).write(ARTICLE, stem="x", source="in/x.html")
+    assert len(target.read_bytes().splitlines()) == 2
+    with target.open("ab") as handle:
+        handle.write(b'{"id": "torn')
+    sink = ArticleSink("jsonl", tmp_path, append=True)
+    assert sink.repair() is True
+    assert len(target.read_bytes().splitlines()) == 2 and target.read_bytes().endswith(b"\n")
+
+
+def test_a_registered_format_is_written_like_the_shipped_ones(tmp_path: Path) -> None:
+    register(
+        OutputFormat(
+            "title-only",
+            "the title alone",
+            render=lambda article, origin: f"{article.title}\n",
+            suffixes=(".title",),
+            files=lambda article, origin: (f"{article.title}\n",),
+        )
+    )
+    assert write_article(ARTICLE, tmp_path, "site/x", "title-only", source="s") == [tmp_path / "site/x.title"]
+    assert (tmp_path / "site/x.title").read_text(encoding="utf-8") == f"{ARTICLE.title}\n"
+    with pytest.raises(ValueError, match="either suffixes and files, or a stream_name"):
+        register(OutputFormat("broken", "neither", render=lambda article, origin: ""))
 
 
 # -- formats ---------------------------------------------------------------------------------------------
 
 
 def test_output_paths_keep_dots_in_folder_and_file_names(tmp_path: Path) -> None:
-    assert output_paths(tmp_path, "theweek.com/x.v2", "txt") == [
+    assert ArticleSink("txt", tmp_path).paths("theweek.com/x.v2") == [
         tmp_path / "theweek.com" / "x.v2.txt",
         tmp_path / "theweek.com" / "x.v2.json",
     ]
-    assert output_paths(tmp_path, "x", "md") == [tmp_path / "x.md"]
-    assert output_paths(tmp_path, "x", "jsonl") == []
-    with pytest.raises(ValueError):
-        output_paths(tmp_path, "x", "xml")
+    assert ArticleSink("md", tmp_path).paths("x") == [tmp_path / "x.md"]
+    assert ArticleSink("jsonl", tmp_path).paths("x") == [tmp_path / "articles.jsonl"]
+    assert ArticleSink("md", None).paths("x") == []
+    with pytest.raises(ValueError, match="unknown format 'xml'"):
+        ArticleSink("xml", tmp_path)
 
 
 def test_txt_and_json_contents(tmp_path: Path) -> None:

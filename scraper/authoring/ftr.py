@@ -21,7 +21,7 @@ from lxml import etree
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from scraper.errors import InputError
-from scraper.io.formats import atomic_write_text
+from scraper.io.atomic import atomic_write_text
 
 # -- XPath to CSS ------------------------------------------------------------------------------
 

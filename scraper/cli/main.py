@@ -8,7 +8,7 @@ folder or file). Pages that hold no article (index pages, stubs) are *skipped*, 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import click
@@ -17,21 +17,25 @@ from tqdm import tqdm
 import scraper
 from scraper.article import Article, article_notes, rule_failures
 from scraper.batch import CleanSettings, Outcome, clean_batch, default_jobs, learn_sites
+from scraper.cli.options import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    Exit,
+    format_option,
+    quiet_option,
+    rules_option,
+    skip_paywalled_option,
+)
 from scraper.errors import InputError, RuleError, ScraperError
 from scraper.extract.sitememory import LearnedBlocks
-from scraper.io.formats import FORMATS, JSONL_NAME, JsonlWriter, jsonl_record, render, utc_now, write_article
+from scraper.io.formats import get_format
+from scraper.io.sink import ArticleSink
 from scraper.io.sources import InputItem, expand_inputs
 from scraper.rules.book import load_rules
 
 # Seconds one page may take: far above any real page (tens of milliseconds), low enough that a
 # pathological one cannot stall a cron batch.
 DEFAULT_TIMEOUT = 30.0
-
-
-class ConfigError(click.ClickException):
-    """A configuration problem found before any input is touched (a bad rule file): exit 2."""
-
-    exit_code = 2
 
 
 # -- reporting ---------------------------------------------------------------------------------
@@ -100,23 +104,9 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write to (created if needed): one output per input, named after its path.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="txt",
-    show_default=True,
-    help="txt: text + .json metadata; md: front matter + text; json: everything; "
-    f"jsonl: one {JSONL_NAME} for the batch.",
-)
+@format_option()
 @click.option("--url", help="The page's URL (picks the site rule); only with a single input.")
-@click.option(
-    "--rules",
-    "rules_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="Extra rules folder on top of the shipped rules and $SCRAPER_RULES_DIR; repeatable.",
-)
+@rules_option()
 @click.option(
     "-j",
     "--jobs",
@@ -136,18 +126,9 @@ def main() -> None:
     is_flag=True,
     help="Do not remove blocks that repeat across pages of one site (learned from the inputs).",
 )
-@click.option(
-    "--skip-paywalled",
-    is_flag=True,
-    help="Skip paywalled pages (by default their visible teaser is written, flagged paywalled).",
-)
+@skip_paywalled_option()
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
-@click.option(
-    "-q",
-    "--quiet",
-    is_flag=True,
-    help="No summary line and no 'skipped' or 'note' lines (errors still show).",
-)
+@quiet_option()
 def clean(
     inputs: tuple[str, ...],
     out: Path | None,
@@ -185,7 +166,7 @@ def clean(
     try:
         load_rules(rules or ())  # check every rule file now, before any input is read
     except RuleError as exc:
-        raise ConfigError(f"bad rules: {exc}") from None
+        raise Exit(f"bad rules: {exc}", EXIT_CONFIG) from None
     try:
         expansion = expand_inputs(inputs, sys.stdin.buffer)
     except InputError as exc:
@@ -193,7 +174,7 @@ def clean(
     items = expansion.items
     if url is not None and len(items) != 1:
         raise click.UsageError(f"--url needs exactly one input; {inputs[0]} holds {len(items)} pages")
-    if out is None and len(items) > 1 and fmt != "jsonl":
+    if out is None and len(items) > 1 and not get_format(fmt).streams:
         raise click.UsageError(
             f"{len(items)} pages to clean: give -o/--out DIR, or --format jsonl to stream them to stdout"
         )
@@ -213,94 +194,47 @@ def clean(
         url=url, rules=rules, timeout=timeout, site_blocks=site_blocks, skip_paywalled=skip_paywalled
     )
     outcomes = clean_batch(items, settings, jobs)
+    sink = ArticleSink(fmt, out, echo=lambda text: click.echo(text, nl=False))
     try:
-        if out is None:
-            stopped = _to_stdout(items, outcomes, fmt, reporter, fail_fast)
-        elif fmt == "jsonl":
-            stopped = _to_jsonl(items, outcomes, out, reporter, fail_fast)
-        else:
-            stopped = _to_files(items, outcomes, out, fmt, reporter, fail_fast)
+        stopped = _write_all(items, outcomes, sink, reporter, fail_fast)
     finally:
         outcomes.close()  # stops the workers when we stop early
         reporter.close()
     if stopped:
         click.echo("stopped at the first failure (--fail-fast)", err=True)
     if reporter.failed:
-        click.get_current_context().exit(1)
+        click.get_current_context().exit(EXIT_FAILED)
 
 
-def _pairs(items: Sequence[InputItem], outcomes: Iterable[Outcome]) -> Iterator[tuple[InputItem, Outcome]]:
-    return zip(items, outcomes, strict=True)
-
-
-def _to_files(
+def _write_all(
     items: Sequence[InputItem],
     outcomes: Iterable[Outcome],
-    out: Path,
-    fmt: str,
+    sink: ArticleSink,
     reporter: Reporter,
     fail_fast: bool,
 ) -> bool:
-    for item, outcome in _pairs(items, outcomes):
-        if outcome.article is not None:
-            try:
-                write_article(outcome.article, out, item.stem, fmt, source=item.label)
-            except (OSError, UnicodeError, ValueError) as exc:
-                outcome = Outcome(error=ScraperError(f"cannot write its output: {exc}"))
-        if _report(reporter, item, outcome) and fail_fast:
-            return True
-    return False
-
-
-def _to_jsonl(
-    items: Sequence[InputItem],
-    outcomes: Iterable[Outcome],
-    out: Path,
-    reporter: Reporter,
-    fail_fast: bool,
-) -> bool:
-    added = utc_now()
-    target = out / JSONL_NAME
+    """Write every article as it comes and report every outcome; True if stopped early."""
     try:
-        with JsonlWriter(target) as writer:
-            for item, outcome in _pairs(items, outcomes):
+        with sink:
+            for item, outcome in zip(items, outcomes, strict=True):
                 if outcome.article is not None:
-                    record = jsonl_record(
-                        outcome.article, relpath=item.relpath, source=item.label, added=added
-                    )
                     try:
-                        writer.add(record)
-                    except (UnicodeError, ValueError) as exc:
+                        sink.write(outcome.article, stem=item.stem, source=item.label, relpath=item.relpath)
+                    except (OSError, UnicodeError, ValueError) as exc:
                         outcome = Outcome(error=ScraperError(f"cannot write its output: {exc}"))
                 if _report(reporter, item, outcome) and fail_fast:
                     raise _Stop
     except _Stop:
-        click.echo(f"{target} left as it was: a stopped run does not replace it", err=True)
+        if sink.stream_path is not None:
+            click.echo(f"{sink.stream_path} left as it was: a stopped run does not replace it", err=True)
         return True
     except OSError as exc:
-        raise click.ClickException(f"cannot write {target}: {exc}") from None
+        raise click.ClickException(f"cannot write {sink.stream_path or sink.out}: {exc}") from None
     return False
 
 
 class _Stop(Exception):
-    """Raised inside the jsonl writer's block to abort it (the old file stays)."""
-
-
-def _to_stdout(
-    items: Sequence[InputItem],
-    outcomes: Iterable[Outcome],
-    fmt: str,
-    reporter: Reporter,
-    fail_fast: bool,
-) -> bool:
-    added = utc_now()
-    for item, outcome in _pairs(items, outcomes):
-        if outcome.article is not None:
-            text = render(outcome.article, fmt, source=item.label, relpath=item.relpath, added=added)
-            click.echo(text, nl=False)
-        if _report(reporter, item, outcome) and fail_fast:
-            return True
-    return False
+    """Raised inside the sink's block to abort it (a stream file keeps its old content)."""
 
 
 def _report(reporter: Reporter, item: InputItem, outcome: Outcome) -> bool:

@@ -30,28 +30,21 @@ from scraper.authoring.check import (
     read_rules,
 )
 from scraper.authoring.pages import check_pages
+from scraper.cli.options import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Exit
 from scraper.errors import FetchError, InputError, NoArticleError, RuleError, ScraperError
 from scraper.io.shipped import shipped_dir
 from scraper.io.sources import InputItem, expand_inputs, page_stem
 from scraper.web.client import FetchSettings
 from scraper.web.scrape import fetch
 
-EXIT_STATUS: dict[Status, int] = {"ok": 0, "failed": 1, "invalid": 2}
-EXIT_PAGE = 1
-EXIT_RULES = 2
+EXIT_STATUS: dict[Status, int] = {"ok": EXIT_OK, "failed": EXIT_FAILED, "invalid": EXIT_CONFIG}
+EXIT_PAGE = EXIT_FAILED
+EXIT_RULES = EXIT_CONFIG
 # As `scraper clean` by default: one pathological page cannot hang the command.
 SHOW_TIMEOUT = 30.0
 _STATUS_LABEL: dict[Status, str] = {"ok": "ok", "failed": "FAILED", "invalid": "INVALID"}
 _STATUS_COLOUR: dict[Status, str] = {"ok": "green", "failed": "red", "invalid": "red"}
 _INDENT = "    "
-
-
-class _Exit(click.ClickException):
-    """An error message and the exit status it carries."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.exit_code = code
 
 
 def display_path(path: Path) -> str:
@@ -153,7 +146,7 @@ def check_command(dirs: tuple[Path, ...], no_shipped: bool, pages: tuple[Path, .
     try:
         report = check_rules(dirs, shipped=not no_shipped)
     except RuleError as exc:
-        raise _Exit(str(exc), EXIT_STATUS["invalid"]) from None
+        raise Exit(str(exc), EXIT_STATUS["invalid"]) from None
     for result in report.files:
         for line in _file_lines(result):
             click.echo(line)
@@ -200,13 +193,13 @@ def _read_target(target: str, *, allow_private_networks: bool) -> Page:
         try:
             return fetch(target, settings=FetchSettings(allow_private_networks=allow_private_networks))
         except FetchError as exc:
-            raise _Exit(f"cannot fetch {exc}", EXIT_PAGE) from None
+            raise Exit(f"cannot fetch {exc}", EXIT_PAGE) from None
     name = Path(target).name
     item = InputItem(label=target, relpath=name, stem=page_stem(name), path=target)
     try:
         return item.read_page()
     except InputError as exc:
-        raise _Exit(f"{target}: {exc}", EXIT_PAGE) from None
+        raise Exit(f"{target}: {exc}", EXIT_PAGE) from None
 
 
 def _removal_line(removal: Removal) -> str:
@@ -290,14 +283,14 @@ def show_command(
     try:
         book = read_rules(list(rules_dirs))  # before any fetch: a bad rule file is a usage error
     except RuleError as exc:
-        raise _Exit(str(exc), EXIT_RULES) from None
+        raise Exit(str(exc), EXIT_RULES) from None
     page = _read_target(target, allow_private_networks=allow_private_networks)
     try:
         found = explain(page, url, book, timeout=SHOW_TIMEOUT)
     except NoArticleError as exc:
-        raise _Exit(f"{target}: not an article: {exc} ({exc.reason})", EXIT_PAGE) from None
+        raise Exit(f"{target}: not an article: {exc} ({exc.reason})", EXIT_PAGE) from None
     except ScraperError as exc:
-        raise _Exit(f"{target}: {exc}", EXIT_PAGE) from None
+        raise Exit(f"{target}: {exc}", EXIT_PAGE) from None
     for line in _explanation_lines(target, found):
         click.echo(line)
     if not no_diff:

@@ -14,7 +14,7 @@ import click
 from scraper.authoring.draft import SavedPage, draft_rule, site_of_pages
 from scraper.authoring.ftr import import_ftr_dir
 from scraper.errors import InputError
-from scraper.io.formats import atomic_write_text
+from scraper.io.atomic import atomic_write_text
 from scraper.io.sources import expand_inputs
 
 

@@ -11,7 +11,6 @@ Exit statuses of ``scraper crawl`` (for cron wrappers and monitoring):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -21,29 +20,32 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from scraper.article import PAYWALL_NOTE, Article, Page, article_notes
+from scraper.article import PAYWALL_NOTE, Page, article_notes
+from scraper.cli.options import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    Exit,
+    format_option,
+    quiet_option,
+    rules_option,
+    skip_paywalled_option,
+)
 from scraper.crawler.config import build_config, load_config
 from scraper.crawler.lock import LockHeld
 from scraper.crawler.run import CrawlReport, crawl, keep_raw, url_stem
 from scraper.errors import ConfigError, FetchError, InputError, NoArticleError, RuleError, ScraperError
 from scraper.extract.engine import clean as clean_page
-from scraper.io.formats import FORMATS, JSONL_NAME, JsonlWriter, jsonl_record, render, utc_now, write_article
+from scraper.io.formats import get_format
+from scraper.io.sink import ArticleSink
 from scraper.rules.book import load_rules
 from scraper.web.client import FetchSettings
 from scraper.web.session import Politeness, WebSession
 
-EXIT_CONFIG = 2
-EXIT_LOCKED = 3
 # Events that mean one article URL is settled, for the progress bar.
 _SETTLED = frozenset(
     {"written", "unchanged", "duplicate", "not-article", "failed", "gave-up", "gone", "skipped-robots"}
 )
-
-
-class _Exit(click.ClickException):
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.exit_code = code
 
 
 class _Progress:
@@ -108,7 +110,7 @@ class _Progress:
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder. [default: crawl]"
 )
 @click.option("--state", type=click.Path(dir_okay=False, path_type=Path), help="State file (SQLite).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, as for `scraper clean`.")
+@format_option(default=None)
 @click.option("--host", "hosts", multiple=True, help="Allowed host; repeatable. [default: the seeds' hosts]")
 @click.option("--max-depth", type=click.IntRange(min=0), help="Links followed from start pages.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Articles fetched per run at most.")
@@ -119,7 +121,7 @@ class _Progress:
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host. [default: 2]")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests per host. [default: 1]")
 @click.option("--user-agent", help="User-Agent header; include a contact URL or address.")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
+@rules_option()
 @click.option("-j", "--jobs", type=click.IntRange(min=0), help="Cleaning processes (0: in-process).")
 @click.option("--no-raw", is_flag=True, default=None, help="Do not keep the raw HTML of fetched articles.")
 @click.option("--ignore-robots", is_flag=True, default=None, help="Do not obey robots.txt (your own sites).")
@@ -138,7 +140,7 @@ class _Progress:
 @click.option(
     "--log-json", is_flag=True, help="One JSON line per event on stderr, and the report at the end."
 )
-@click.option("-q", "--quiet", is_flag=True, help="No summary line (errors still show).")
+@quiet_option("No summary line (errors still show).")
 def crawl_command(
     config_file: Path | None,
     feeds: tuple[str, ...],
@@ -206,17 +208,17 @@ def crawl_command(
         else:
             config = build_config({}, label="flags", **overrides)
     except ConfigError as exc:
-        raise _Exit(str(exc), EXIT_CONFIG) from None
+        raise Exit(str(exc), EXIT_CONFIG) from None
     progress = _Progress(log_json=log_json, quiet=quiet)
     try:
         report = crawl(config, on_event=progress)
     except LockHeld as exc:
-        raise _Exit(f"{exc}; this run does nothing", EXIT_LOCKED) from None
+        raise Exit(f"{exc}; this run does nothing", EXIT_LOCKED) from None
     except (ConfigError, RuleError, InputError) as exc:  # InputError: the state file is unusable
-        raise _Exit(str(exc), EXIT_CONFIG) from None
+        raise Exit(str(exc), EXIT_CONFIG) from None
     progress.finish(report, config.report_path)
-    if report.exit_status:
-        click.get_current_context().exit(report.exit_status)
+    if report.partial:
+        click.get_current_context().exit(EXIT_FAILED)
 
 
 # -- scraper fetch -----------------------------------------------------------------------------
@@ -240,16 +242,16 @@ async def _fetch_all(
 @click.command("fetch")
 @click.argument("urls", nargs=-1, required=True)
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder to write to.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
+@format_option()
 @click.option(
     "--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), help="Also keep raw HTML here."
 )
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False))
+@rules_option()
 @click.option("--user-agent", help="User-Agent header; include a contact URL or address.")
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (your own sites).")
 @click.option("--allow-private-networks", is_flag=True, help="Allow private, loopback, link-local addresses.")
-@click.option("--skip-paywalled", is_flag=True, help="Skip paywalled pages (default: write the teaser).")
-@click.option("-q", "--quiet", is_flag=True, help="No summary line, no 'skipped' or 'note' lines.")
+@skip_paywalled_option()
+@quiet_option()
 def fetch_command(
     urls: tuple[str, ...],
     out: Path | None,
@@ -270,23 +272,22 @@ def fetch_command(
         scraper fetch https://example.com/news/story.html
         scraper fetch URL1 URL2 -o articles/ --format md --raw raw/
     """
-    if out is None and len(urls) > 1 and fmt != "jsonl":
+    if out is None and len(urls) > 1 and not get_format(fmt).streams:
         raise click.UsageError(f"{len(urls)} URLs: give -o/--out DIR, or --format jsonl to stream them")
     rules = list(rules_dirs) or None
     try:
         load_rules(rules or ())
     except RuleError as exc:
-        raise _Exit(f"bad rules: {exc}", EXIT_CONFIG) from None
+        raise Exit(f"bad rules: {exc}", EXIT_CONFIG) from None
     fields: dict[str, Any] = {"allow_private_networks": allow_private_networks}
     if user_agent:
         fields["user_agent"] = user_agent
     settings = FetchSettings(**fields)
     pages = asyncio.run(_fetch_all(urls, settings, Politeness(obey_robots=not ignore_robots)))
     done = skipped = failed = 0
-    added = utc_now()
-    jsonl = JsonlWriter(out / JSONL_NAME) if out is not None and fmt == "jsonl" else None
-    # The JSONL file is replaced only when the block ends normally: an aborted run keeps the old one.
-    with jsonl if jsonl is not None else contextlib.nullcontext() as writer:
+    sink = ArticleSink(fmt, out, echo=lambda text: click.echo(text, nl=False))
+    # A stream file is replaced only when the block ends normally: an aborted run keeps the old one.
+    with sink:
         for url, page in zip(urls, pages, strict=True):
             if isinstance(page, str):
                 failed += 1
@@ -298,7 +299,7 @@ def fetch_command(
                 article = clean_page(page, page.final_url or url, rules=rules, timeout=30.0)
                 if article.paywalled and skip_paywalled:
                     raise NoArticleError(f"{PAYWALL_NOTE} (--skip-paywalled)", reason="paywall")
-                _emit(article, url, out, fmt, writer, added)
+                sink.write(article, stem=url_stem(url), source=url)
                 if not quiet:
                     for note in article_notes(article):
                         click.echo(f"note: {url}: {note}", err=True)
@@ -319,16 +320,4 @@ def fetch_command(
     if not quiet:
         click.echo(f"done {done}, skipped {skipped}, failed {failed}", err=True)
     if failed:
-        click.get_current_context().exit(1)
-
-
-def _emit(
-    article: Article, url: str, out: Path | None, fmt: str, writer: JsonlWriter | None, added: str
-) -> None:
-    stem = url_stem(url)
-    if writer is not None:
-        writer.add(jsonl_record(article, relpath=stem, source=url, added=added))
-    elif out is not None:
-        write_article(article, out, stem, fmt, source=url)
-    else:
-        click.echo(render(article, fmt, source=url, relpath=stem, added=added), nl=False)
+        click.get_current_context().exit(EXIT_FAILED)

@@ -31,7 +31,7 @@ from typing import Any
 
 from scraper.crawler.discover import Scope
 from scraper.errors import ConfigError
-from scraper.io.formats import FORMATS
+from scraper.io.formats import format_names
 from scraper.web.client import MIB, FetchSettings
 from scraper.web.politeness import HostLimits
 from scraper.web.robots import product_token
@@ -93,8 +93,8 @@ class CrawlConfig:
         for name in ("keep_raw", "skip_paywalled", "include_subdomains"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
-        if self.format not in FORMATS:
-            raise ConfigError(f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
+        if self.format not in format_names():
+            raise ConfigError(f"format must be one of {', '.join(format_names())}, not {self.format!r}")
         for name in ("feeds", "sitemaps", "start"):
             for url in getattr(self, name):
                 if normalize_url(url) is None:

@@ -20,7 +20,6 @@ import asyncio
 import gzip
 import hashlib
 import re
-import threading
 import time
 import unicodedata
 from collections import Counter, deque
@@ -40,18 +39,9 @@ from scraper.crawler.state import CrawlState, Discovered, UrlRecord
 from scraper.errors import FetchError, InputError
 from scraper.extract.decode import decode_html
 from scraper.extract.sitememory import site_of
-from scraper.io.formats import (
-    JSONL_NAME,
-    append_jsonl,
-    atomic_open,
-    atomic_write_json,
-    file_mentions,
-    jsonl_record,
-    output_paths,
-    repair_jsonl_tail,
-    utc_now,
-    write_article,
-)
+from scraper.io.atomic import atomic_open, atomic_write_json, file_mentions
+from scraper.io.formats import utc_now
+from scraper.io.sink import ArticleSink
 from scraper.rules.book import load_rules
 from scraper.web.session import WebSession
 from scraper.web.urls import host_of, normalize_url
@@ -66,9 +56,6 @@ MAX_AWAITING_CLEANING = 64
 MAX_RETRY_WAIT = 86400.0
 # A page robots.txt refuses is asked about again after a day (robots.txt may change).
 ROBOTS_RECHECK = 86400.0
-# Exit statuses (the CLI's too): documented in the README.
-EXIT_OK = 0
-EXIT_PARTIAL = 1
 
 EventSink = Callable[[dict[str, Any]], None]
 
@@ -116,9 +103,9 @@ class CrawlReport:
         return total
 
     @property
-    def exit_status(self) -> int:
-        """0 when nothing failed, 1 when some URLs failed (a partial run)."""
-        return EXIT_PARTIAL if self.totals.failed else EXIT_OK
+    def partial(self) -> bool:
+        """Some URLs failed (the command exits 1; a later run retries them)."""
+        return self.totals.failed > 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,7 +119,7 @@ class CrawlReport:
             "errors": self.errors,
             "rule_failures": dict(sorted(self.rule_failures.items())),
             "stopped_early": self.stopped_early,
-            "exit_status": self.exit_status,
+            "partial": self.partial,
         }
 
 
@@ -236,11 +223,10 @@ class _Run:
         self.queued: set[str] = set()
         self.tasks: set[asyncio.Task[None]] = set()
         self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
-        self.jsonl_path = config.out / JSONL_NAME
+        self.sink = ArticleSink(config.format, config.out, append=True)
         self.web: WebSession | None = None
         self.last_discovered: list[str] = []
         self.processing = asyncio.Semaphore(MAX_AWAITING_CLEANING)
-        self.jsonl_lock = threading.Lock()
 
     # -- the run -----------------------------------------------------------------------------------
 
@@ -271,8 +257,7 @@ class _Run:
     def _reconcile(self) -> None:
         """Settle what a killed run left half done: a partial JSONL line, and articles whose
         write started but was never recorded (written if their output holds their text)."""
-        if self.config.format == "jsonl":
-            repair_jsonl_tail(self.jsonl_path)
+        self.sink.repair()
         for record in self.state.pending_writes():
             landed = bool(record.output) and all(Path(path).exists() for path in record.output)
             if landed and record.text_hash and any(file_mentions(p, record.text_hash) for p in record.output):
@@ -548,9 +533,7 @@ class _Run:
             self._settle(record, "duplicate", "duplicate", None, {"of": owner}, error=error, **found)
             return
         stem = url_stem(record.url)
-        fmt = self.config.format
-        paths = [self.jsonl_path] if fmt == "jsonl" else output_paths(self.config.out, stem, fmt)
-        written = [str(path) for path in paths]
+        written = [str(path) for path in self.sink.paths(stem)]
         self.state.begin_write(record.url, text_hash, now, output=written, canonical_url=canonical)
         try:
             await asyncio.to_thread(self._write, record.url, page, article, stem)
@@ -565,13 +548,7 @@ class _Run:
         """The raw page, then the article (each file atomically); runs in a worker thread."""
         if self.config.keep_raw:
             keep_raw(self.config.raw_path, stem, page)
-        if self.config.format == "jsonl":
-            with self.jsonl_lock:  # one appender at a time: lines must not interleave
-                append_jsonl(
-                    self.jsonl_path, jsonl_record(article, relpath=stem, source=url, added=utc_now())
-                )
-        else:
-            write_article(article, self.config.out, stem, self.config.format, source=url)
+        self.sink.write(article, stem=stem, source=url)
 
     def _follow_links(self, page: Page, record: UrlRecord) -> None:
         try:

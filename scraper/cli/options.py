@@ -1,0 +1,62 @@
+"""What every command shares: the exit statuses (the one table), the error that carries one,
+and the options several commands take, declared once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from scraper.io.formats import format_names, formats_help
+
+# Exit statuses of every command, as the README documents them.
+EXIT_OK = 0
+EXIT_FAILED = 1  # an input, URL or page failed (the rest was done); a crawl was partial
+EXIT_CONFIG = 2  # usage, configuration or rule-file errors: nothing was done
+EXIT_LOCKED = 3  # another run holds the lock: this one did nothing
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+class Exit(click.ClickException):
+    """An error message and the exit status it carries."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.exit_code = code
+
+
+def format_option(*, default: str | None = "txt") -> Callable[[Command], Command]:
+    """``--format``: one of the registered output formats."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(format_names()),
+        default=default,
+        show_default=default is not None,
+        help=formats_help(),
+    )
+
+
+RULES_HELP = "Extra rules folder on top of the shipped rules and $SCRAPER_RULES_DIR; repeatable."
+QUIET_HELP = "No summary line and no 'skipped' or 'note' lines (errors still show)."
+
+
+def rules_option(help_text: str = RULES_HELP) -> Callable[[Command], Command]:
+    """``--rules DIR``, repeatable."""
+    return click.option(
+        "--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help=help_text
+    )
+
+
+def quiet_option(help_text: str = QUIET_HELP) -> Callable[[Command], Command]:
+    return click.option("-q", "--quiet", is_flag=True, help=help_text)
+
+
+def skip_paywalled_option() -> Callable[[Command], Command]:
+    return click.option(
+        "--skip-paywalled",
+        is_flag=True,
+        help="Skip paywalled pages (by default their visible teaser is written, flagged paywalled).",
+    )

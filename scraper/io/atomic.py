@@ -1,0 +1,140 @@
+"""Writes that never leave half a file: a reader sees the old file or the new one.
+
+Every file is written to a hidden temporary file next to it, flushed, fsynced and moved into
+place with :func:`os.replace`; a re-run overwrites rather than duplicates. Appends (a crawl's
+JSONL file that grows run after run) are single fsynced writes whose torn tail, after a kill,
+:func:`repair_tail` cuts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any
+
+
+@lru_cache(maxsize=1)
+def _file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give a new file under the current umask."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable; not every platform lets a folder be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_open(path: str | Path, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on a clean exit move it onto ``path``.
+
+    If the block raises, the temporary file is removed and ``path`` keeps its old content
+    (or stays absent). Parent folders are created. ``mode`` is ``"w"`` or ``"wb"``.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_open mode must be 'w' or 'wb', not {mode!r}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, _file_mode())
+        kwargs: dict[str, Any] = {} if mode == "wb" else {"encoding": encoding, "newline": "\n"}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    data = text.encode("utf-8")  # fails here, before the disk is touched, on lone surrogates
+    with atomic_open(path, "wb") as handle:
+        handle.write(data)
+
+
+def atomic_write_json(path: str | Path, data: Any) -> None:
+    """Write ``data`` as indented UTF-8 JSON to ``path`` atomically."""
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def append_line(path: str | Path, line: bytes) -> None:
+    """Append one line to ``path`` as a single write, flushed to disk before returning.
+
+    A kill mid-write can leave a partial last line, which :func:`repair_tail` removes at the
+    next run's start.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _file_mode())
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def repair_tail(path: str | Path) -> bool:
+    """Cut a partial last line (no newline) left by a killed append; True if one was cut."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    if size == 0:
+        return False
+    with path.open("r+b") as handle:
+        handle.seek(-1, os.SEEK_END)
+        if handle.read(1) == b"\n":
+            return False
+        end = size
+        while end > 0:
+            step = min(65536, end)
+            handle.seek(end - step)
+            chunk = handle.read(step)
+            cut = chunk.rfind(b"\n")
+            if cut >= 0:
+                end = end - step + cut + 1
+                break
+            end -= step
+        handle.truncate(max(end, 0))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return True
+
+
+def file_mentions(path: str | Path, needle: str) -> bool:
+    """Whether the file at ``path`` exists and contains ``needle`` (read in chunks)."""
+    data = needle.encode("utf-8")
+    overlap = len(data) - 1
+    try:
+        with Path(path).open("rb") as handle:
+            tail = b""
+            while chunk := handle.read(1 << 20):
+                if data in tail + chunk:
+                    return True
+                tail = chunk[-overlap:] if overlap else b""
+    except OSError:
+        return False
+    return False
