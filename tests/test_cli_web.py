@@ -53,6 +53,27 @@ def test_crawl_with_flags_only_then_again_with_nothing_new(tmp_path: Path) -> No
         assert any(e["event"] == "seed-unchanged" for e in events)
 
 
+def test_environment_variables_sit_between_the_config_file_and_the_flags(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        publish(server, 2)
+        conf = tmp_path / "sites.toml"
+        conf.write_text(
+            f'feeds = ["{server.url("/feed.xml")}"]\nout = "from-file"\nformat = "json"\n'
+            "[politeness]\ndelay = 0\n[fetch]\nallow_private_networks = true\n",
+            encoding="utf-8",
+        )
+        env = {"SCRAPER_CRAWL_FORMAT": "md", "SCRAPER_CRAWL_OUT": str(tmp_path / "from-env")}
+        runner = CliRunner()
+        result = runner.invoke(main, ["crawl", str(conf), "-j", "0"], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        assert len(list((tmp_path / "from-env").rglob("*.md"))) == 2  # the environment beats the file
+        assert not (tmp_path / "from-file").exists()
+        flags = ["crawl", str(conf), "-j", "0", "--format", "txt", "--out", str(tmp_path / "from-flag")]
+        result = runner.invoke(main, flags, env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        assert len(list((tmp_path / "from-flag").rglob("*.txt"))) == 2  # and a flag beats both
+
+
 def test_crawl_from_a_config_file_with_relative_paths(tmp_path: Path) -> None:
     with LocalServer() as server:
         publish(server, 2)

@@ -85,7 +85,7 @@ class Reporter:
 # -- the commands --------------------------------------------------------------------------------
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "SCRAPER"})
 @click.version_option(scraper.__version__, "--version", prog_name="scraper")
 def main() -> None:
     """Clean article body text and metadata out of news and blog pages.

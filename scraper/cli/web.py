@@ -25,6 +25,7 @@ from scraper.cli.options import (
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_LOCKED,
+    RULES_HELP,
     Exit,
     format_option,
     quiet_option,
@@ -36,7 +37,7 @@ from scraper.crawler.lock import LockHeld
 from scraper.crawler.run import CrawlReport, crawl, keep_raw, url_stem
 from scraper.errors import ConfigError, FetchError, InputError, NoArticleError, RuleError, ScraperError
 from scraper.extract.engine import clean as clean_page
-from scraper.io.formats import get_format
+from scraper.io.formats import format_names, formats_help, get_format
 from scraper.io.sink import ArticleSink
 from scraper.rules.book import load_rules
 from scraper.web.client import FetchSettings
@@ -103,15 +104,19 @@ class _Progress:
 
 @click.command("crawl")
 @click.argument("config_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+# Every option below is named after its configuration key (see CrawlConfig): the flags are one
+# more layer over the file, handed over as they are.
 @click.option("--feed", "feeds", multiple=True, help="RSS or Atom feed URL; repeatable.")
 @click.option("--sitemap", "sitemaps", multiple=True, help="Sitemap or sitemap index URL; repeatable.")
-@click.option("--start", "starts", multiple=True, help="Start page whose links are followed; repeatable.")
+@click.option("--start", "start", multiple=True, help="Start page whose links are followed; repeatable.")
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder. [default: crawl]"
 )
 @click.option("--state", type=click.Path(dir_okay=False, path_type=Path), help="State file (SQLite).")
-@format_option(default=None)
-@click.option("--host", "hosts", multiple=True, help="Allowed host; repeatable. [default: the seeds' hosts]")
+@click.option("--format", "format", type=click.Choice(format_names()), help=formats_help())
+@click.option(
+    "--host", "allowed_hosts", multiple=True, help="Allowed host; repeatable. [default: the seeds' hosts]"
+)
 @click.option("--max-depth", type=click.IntRange(min=0), help="Links followed from start pages.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Articles fetched per run at most.")
 @click.option(
@@ -121,19 +126,35 @@ class _Progress:
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host. [default: 2]")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests per host. [default: 1]")
 @click.option("--user-agent", help="User-Agent header; include a contact URL or address.")
-@rules_option()
+@click.option(
+    "--rules", "rules", multiple=True, type=click.Path(exists=True, file_okay=False), help=RULES_HELP
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=0), help="Cleaning processes (0: in-process).")
-@click.option("--no-raw", is_flag=True, default=None, help="Do not keep the raw HTML of fetched articles.")
-@click.option("--ignore-robots", is_flag=True, default=None, help="Do not obey robots.txt (your own sites).")
+@click.option(
+    "--no-raw",
+    "keep_raw",
+    flag_value=False,
+    default=None,
+    help="Do not keep the raw HTML of fetched articles.",
+)
+@click.option(
+    "--ignore-robots",
+    "obey_robots",
+    flag_value=False,
+    default=None,
+    help="Do not obey robots.txt (your own sites).",
+)
 @click.option(
     "--allow-private-networks",
-    is_flag=True,
+    "allow_private_networks",
+    flag_value=True,
     default=None,
     help="Allow URLs on private, loopback and link-local addresses (refused by default).",
 )
 @click.option(
     "--skip-paywalled",
-    is_flag=True,
+    "skip_paywalled",
+    flag_value=True,
     default=None,
     help="Do not write paywalled pages (by default their visible teaser is written, flagged).",
 )
@@ -141,35 +162,12 @@ class _Progress:
     "--log-json", is_flag=True, help="One JSON line per event on stderr, and the report at the end."
 )
 @quiet_option("No summary line (errors still show).")
-def crawl_command(
-    config_file: Path | None,
-    feeds: tuple[str, ...],
-    sitemaps: tuple[str, ...],
-    starts: tuple[str, ...],
-    out: Path | None,
-    state: Path | None,
-    fmt: str | None,
-    hosts: tuple[str, ...],
-    max_depth: int | None,
-    max_pages: int | None,
-    max_age_days: float | None,
-    max_seconds: float | None,
-    concurrency: int | None,
-    delay: float | None,
-    user_agent: str | None,
-    rules_dirs: tuple[str, ...],
-    jobs: int | None,
-    no_raw: bool | None,
-    ignore_robots: bool | None,
-    allow_private_networks: bool | None,
-    skip_paywalled: bool | None,
-    log_json: bool,
-    quiet: bool,
-) -> None:
+def crawl_command(config_file: Path | None, log_json: bool, quiet: bool, **flags: Any) -> None:
     """Crawl news sites once: find new articles in feeds, sitemaps and start pages, fetch
     them politely, clean and write them, and remember everything for the next run.
 
-    Settings come from CONFIG_FILE (TOML, see the README) and/or the flags; flags win.
+    Settings come from CONFIG_FILE (TOML, see the README), then SCRAPER_CRAWL_* environment
+    variables (SCRAPER_CRAWL_USER_AGENT, SCRAPER_CRAWL_OUT, ...), then the flags; later wins.
     Run it from cron: an overlapping run exits at once with status 3; a killed run is
     resumed by the next. Exit status: 0 ok, 1 some URLs failed, 2 bad configuration,
     3 another run holds the lock.
@@ -180,28 +178,8 @@ def crawl_command(
         scraper crawl --feed https://example.com/rss --out news/ --format md
         */15 * * * * scraper crawl /etc/scraper/sites.toml --log-json >> /var/log/scraper.log 2>&1
     """
-    overrides: dict[str, Any] = {
-        "feeds": feeds or None,
-        "sitemaps": sitemaps or None,
-        "start": starts or None,
-        "out": out,
-        "state": state,
-        "format": fmt,
-        "allowed_hosts": hosts or None,
-        "max_depth": max_depth,
-        "max_pages": max_pages,
-        "max_age_days": max_age_days,
-        "max_seconds": max_seconds,
-        "concurrency": concurrency,
-        "delay": delay,
-        "user_agent": user_agent,
-        "rules": rules_dirs or None,
-        "jobs": jobs,
-        "keep_raw": False if no_raw else None,
-        "obey_robots": False if ignore_robots else None,
-        "allow_private_networks": True if allow_private_networks else None,
-        "skip_paywalled": True if skip_paywalled else None,
-    }
+    # A flag not given (None, or an empty tuple for a repeatable one) leaves the file's value.
+    overrides = {key: value or None if isinstance(value, tuple) else value for key, value in flags.items()}
     try:
         if config_file is not None:
             config = load_config(config_file, **overrides)
