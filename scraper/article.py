@@ -33,7 +33,11 @@ class Removal:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """Raw HTML as fetched or read from disk, before decoding."""
+    """Raw HTML as fetched or read from disk; :attr:`text` is it decoded, once.
+
+    Every step that reads a page (links, the site memory, cleaning) asks the page for its
+    text, so a page is decoded once however many steps read it, with the same answer.
+    """
 
     url: str | None
     body: bytes
@@ -41,6 +45,35 @@ class Page:
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: str | None = None
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def header(self, name: str) -> str | None:
+        """A response header, whatever the case of its name where it was recorded."""
+        name = name.lower()
+        return next((value for key, value in self.headers.items() if key.lower() == name), None)
+
+    @property
+    def text(self) -> str:
+        """The HTML decoded (BOM, ``Content-Type`` charset, ``<meta>``, else detected).
+
+        Raises :class:`~scraper.errors.NoArticleError` (``binary``) for bytes that are no text.
+        """
+        if self._text is None:
+            from scraper.extract.decode import decode_html  # charset detection loads on first use
+
+            object.__setattr__(self, "_text", decode_html(self.body, self.header("content-type"))[0])
+        assert self._text is not None
+        return self._text
+
+    def __getstate__(self) -> tuple[object, ...]:
+        # The decoded text is not sent to worker processes: it would double what crosses over.
+        return (self.url, self.body, self.final_url, self.status, self.headers, self.fetched_at)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        names = ("url", "body", "final_url", "status", "headers", "fetched_at")
+        for name, value in zip(names, state, strict=True):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_text", None)
 
 
 @dataclass(frozen=True, slots=True)

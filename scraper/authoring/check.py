@@ -20,7 +20,6 @@ from selectolax.lexbor import LexborHTMLParser
 
 from scraper.article import Article, Page, Removal
 from scraper.errors import InputError, NoArticleError, RuleError, ScraperError
-from scraper.extract.decode import decode_html
 from scraper.extract.engine import RulesArg, clean
 from scraper.extract.maintext import extract_text
 from scraper.extract.timelimit import time_limit
@@ -177,17 +176,11 @@ def _read_sample(sample: Path) -> Page:
     ).read_page()
 
 
-def _decoded(page: Page) -> str:
-    """The page as text, decoded as the engine decodes it (its ``Content-Type`` charset counts)."""
-    content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
-    return decode_html(page.body, content_type)[0]
-
-
 def _body_matches(page: Page, rule: SiteRule) -> bool:
     """Whether one of the rule's ``body`` selectors finds a container on the page."""
     if not rule.body:
         return False
-    tree = LexborHTMLParser(_decoded(page))
+    tree = LexborHTMLParser(page.text)
     return any(tree.css_first(selector) is not None for selector in rule.body)
 
 
@@ -413,7 +406,7 @@ def explain(
     article = clean(page, url, rules=book, timeout=timeout)
     applicable = tuple(book.for_url(article.url))
     with time_limit(timeout, "extracting the page without rules or detectors"):
-        before, _ = extract_text(_decoded(page), article.url, (), fast_first=False)
+        before, _ = extract_text(page.text, article.url, (), fast_first=False)
     return Explanation(
         url=article.url,
         rules=applicable,

@@ -22,7 +22,6 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.article import Page
 from scraper.errors import ScraperError
-from scraper.extract.decode import decode_html
 from scraper.extract.detectors import text_of
 from scraper.extract.engine import clean
 from scraper.extract.prune import drop_noise, outermost
@@ -90,7 +89,7 @@ def _selectors_for(node: LexborNode) -> list[str]:
 
 def _parsed(saved: SavedPage) -> LexborHTMLParser | None:
     try:
-        html, _ = decode_html(saved.page.body, saved.page.headers.get("content-type"))
+        html = saved.page.text
     except ScraperError:
         return None
     tree = LexborHTMLParser(html)
@@ -227,7 +226,7 @@ def _render(
 
 def _canonical(page: Page) -> str | None:
     try:
-        html, _ = decode_html(page.body, page.headers.get("content-type"))
+        html = page.text
     except ScraperError:
         return None
     return read_page(html)[0]

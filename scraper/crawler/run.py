@@ -37,7 +37,6 @@ from scraper.crawler.discover import Link, Scope, extract_links, parse_feed, par
 from scraper.crawler.lock import RunLock
 from scraper.crawler.state import CrawlState, Discovered, UrlRecord
 from scraper.errors import FetchError, InputError
-from scraper.extract.decode import decode_html
 from scraper.extract.sitememory import site_of
 from scraper.io.atomic import atomic_open, atomic_write_json, file_mentions
 from scraper.io.formats import utc_now
@@ -319,8 +318,8 @@ class _Run:
             now=now,
             next_fetch_at=None,
             http_status=page.status,
-            etag=page.headers.get("etag"),
-            last_modified=page.headers.get("last-modified"),
+            etag=page.header("etag"),
+            last_modified=page.header("last-modified"),
             content_hash=content_hash,
         )
         self._event("seed", url, kind=kind, links=len(links), new=added)
@@ -328,7 +327,7 @@ class _Run:
 
     def _links_of_seed(self, page: Page, kind: str) -> tuple[list[Link], list[str]]:
         base = page.final_url or page.url or ""
-        found = sniff_kind(page.body, page.headers.get("content-type"))
+        found = sniff_kind(page.body, page.header("content-type"))
         if found == "feed":
             return parse_feed(page.body, base), []
         if found == "sitemap":
@@ -342,8 +341,7 @@ class _Run:
             return sitemap.pages, [child.url for child in sitemap.sitemaps]
         if kind in ("feed", "sitemap"):
             raise InputError(f"{base}: expected a {kind}, got an HTML page")
-        html, _ = decode_html(page.body, page.headers.get("content-type"))
-        return extract_links(html, base), []
+        return extract_links(page.text, base), []
 
     def _sitemap_changed(self, url: str) -> bool:
         """A child sitemap is read again only when the index says it changed (or gives no date)."""
@@ -470,8 +468,8 @@ class _Run:
                 self._follow_links(page, record)
             validators = {
                 "http_status": page.status,
-                "etag": page.headers.get("etag"),
-                "last_modified": page.headers.get("last-modified"),
+                "etag": page.header("etag"),
+                "last_modified": page.header("last-modified"),
                 "content_hash": content_hash,
             }
             if (seen := cleaned.seen) is not None:
@@ -552,7 +550,7 @@ class _Run:
 
     def _follow_links(self, page: Page, record: UrlRecord) -> None:
         try:
-            html, _ = decode_html(page.body, page.headers.get("content-type"))
+            html = page.text
         except InputError:
             return
         links = extract_links(html, page.final_url or record.url)

@@ -23,7 +23,6 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.article import Page
 from scraper.errors import InputError
-from scraper.extract.decode import decode_html
 from scraper.extract.detectors import Pruner, text_of
 from scraper.extract.prune import drop_noise, outermost
 from scraper.web.urls import host_of
@@ -93,7 +92,7 @@ def learn_page(page: Page, fallback_site: str) -> tuple[str, set[str]]:
     no URL belongs to ``fallback_site`` (for a folder: the folder it was found in).
     """
     try:
-        html, _ = decode_html(page.body, page.headers.get("content-type"))
+        html = page.text
     except InputError:
         return fallback_site, set()
     own_url, keys = read_page(html)
