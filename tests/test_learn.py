@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import scraper
 from scraper.cli.main import main
-from scraper.extract.sitememory import BlockMemory, SiteMemory, block_key, page_blocks
+from scraper.extract.sitememory import BlockMemory, SiteMemory, block_key, read_page
 
 PLUG = (
     "Listen to The Harbour Hour, our weekday programme on coastal life, wherever you find "
@@ -58,7 +58,7 @@ def test_learned_blocks_are_removed_with_the_evidence() -> None:
     memory = BlockMemory()
     pages = [harbour_page(i) for i in range(5)]
     for html in pages:
-        memory.add_page("harbourpost.example", page_blocks(html))
+        memory.add_page("harbourpost.example", read_page(html)[1])
     learned = memory.learned("harbourpost.example")
     assert learned is not None and block_key(PLUG) in learned.pages_on
     without = scraper.clean(pages[0], url="https://harbourpost.example/news/ferry-0")

@@ -65,11 +65,6 @@ def text_blocks(root: LexborNode) -> Iterator[tuple[LexborNode, str]]:
             yield node, block_key(text)
 
 
-def page_blocks(html: str) -> set[str]:
-    """The keys of the text blocks of one page (scripts, styles and other noise dropped)."""
-    return read_page(html)[1]
-
-
 def read_page(html: str) -> tuple[str | None, set[str]]:
     """The page's own URL (canonical or ``og:url``) and the keys of its text blocks."""
     tree = LexborHTMLParser(html)
