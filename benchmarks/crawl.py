@@ -65,7 +65,8 @@ sys.path[:0] = [str(REPO), str(HERE)]
 from crawlsites import SiteServer, SiteSpec  # noqa: E402
 
 import scraper  # noqa: E402
-from scraper.crawler.run import MAX_IN_FLIGHT, CrawlReport  # noqa: E402
+from scraper.crawler.report import CrawlReport  # noqa: E402
+from scraper.crawler.run import MAX_IN_FLIGHT  # noqa: E402
 from scraper.io.formats import format_names  # noqa: E402
 from scraper.web.client import FetchSettings  # noqa: E402
 from scraper.web.session import Politeness  # noqa: E402

@@ -26,7 +26,8 @@ from scraper.errors import (
 
 if TYPE_CHECKING:
     from scraper.crawler.config import CrawlConfig, load_config
-    from scraper.crawler.run import CrawlReport, crawl
+    from scraper.crawler.report import CrawlReport
+    from scraper.crawler.run import crawl
     from scraper.extract.engine import clean
     from scraper.web.client import FetchSettings
     from scraper.web.scrape import fetch, scrape
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "clean": "scraper.extract.engine",
     "crawl": "scraper.crawler.run",
-    "CrawlReport": "scraper.crawler.run",
+    "CrawlReport": "scraper.crawler.report",
     "CrawlConfig": "scraper.crawler.config",
     "load_config": "scraper.crawler.config",
     "FetchSettings": "scraper.web.client",

@@ -13,9 +13,10 @@ from newssite import HTML, SITEMAP_TYPE, article_body, article_path, conditional
 import scraper
 from scraper.crawler.config import CrawlConfig, build_config
 from scraper.crawler.lock import LockHeld, RunLock
-from scraper.crawler.run import crawl, url_stem
+from scraper.crawler.run import crawl
 from scraper.crawler.state import CrawlState
 from scraper.errors import ConfigError
+from scraper.io.sink import url_stem
 from scraper.web.client import FetchSettings
 
 config = crawl_config

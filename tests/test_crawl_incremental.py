@@ -11,7 +11,8 @@ from newssite import HTML, SITEMAP_TYPE, article_body, article_path, conditional
 
 from scraper.cli.main import main
 from scraper.crawler.config import CrawlConfig
-from scraper.crawler.run import crawl, url_stem
+from scraper.crawler.run import crawl
+from scraper.io.sink import url_stem
 from scraper.web.client import FetchSettings
 from scraper.web.session import Politeness
 

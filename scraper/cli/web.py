@@ -34,11 +34,13 @@ from scraper.cli.options import (
 )
 from scraper.crawler.config import build_config, load_config
 from scraper.crawler.lock import LockHeld
-from scraper.crawler.run import CrawlReport, crawl, keep_raw, url_stem
+from scraper.crawler.report import CrawlReport
+from scraper.crawler.run import crawl
 from scraper.errors import ConfigError, FetchError, InputError, NoArticleError, RuleError, ScraperError
 from scraper.extract.engine import clean as clean_page
 from scraper.io.formats import format_names, formats_help, get_format
-from scraper.io.sink import ArticleSink
+from scraper.io.rawpages import keep_raw
+from scraper.io.sink import ArticleSink, url_stem
 from scraper.rules.book import load_rules
 from scraper.web.client import FetchSettings
 from scraper.web.session import Politeness, WebSession

@@ -17,30 +17,29 @@ Nothing here prints: progress goes to the ``on_event`` callback, the outcome to 
 from __future__ import annotations
 
 import asyncio
-import gzip
 import hashlib
-import re
 import time
-import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from scraper.article import Article, Page, rule_failures
 from scraper.batch import CleaningPool, CleanSettings, FetchedPage
 from scraper.crawler.config import CrawlConfig
 from scraper.crawler.discover import Link, Scope, extract_links, parse_feed, parse_sitemap, sniff_kind
 from scraper.crawler.lock import RunLock
+from scraper.crawler.report import CrawlReport
 from scraper.crawler.state import CrawlState, Discovered, UrlRecord
 from scraper.errors import FetchError, InputError
 from scraper.extract.sitememory import site_of
-from scraper.io.atomic import atomic_open, atomic_write_json, file_mentions
+from scraper.io.atomic import atomic_write_json, file_mentions
 from scraper.io.formats import utc_now
-from scraper.io.sink import ArticleSink
+from scraper.io.rawpages import keep_raw
+from scraper.io.sink import ArticleSink, url_stem
 from scraper.rules.book import load_rules
 from scraper.web.session import WebSession
 from scraper.web.urls import host_of, normalize_url
@@ -59,69 +58,6 @@ ROBOTS_RECHECK = 86400.0
 EventSink = Callable[[dict[str, Any]], None]
 
 
-@dataclass(slots=True)
-class HostCounts:
-    """What one host gave in one run."""
-
-    fetched: int = 0
-    new: int = 0
-    unchanged: int = 0
-    duplicate: int = 0
-    not_article: int = 0
-    failed: int = 0
-    gone: int = 0
-    skipped_robots: int = 0
-    paywalled: int = 0  # articles whose text is a paywall teaser (written, or skipped if asked)
-    rule_failures: int = 0  # pages on which a site rule failed and generic cleaning stood in
-
-
-@dataclass(slots=True)
-class CrawlReport:
-    """The outcome of one run: per-host counts, the errors, and the run's times."""
-
-    run_id: int = 0
-    started_at: str = ""
-    finished_at: str = ""
-    seconds: float = 0.0
-    discovered: int = 0
-    hosts: dict[str, HostCounts] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    stopped_early: str | None = None
-    # Pages on which each site rule failed (see Article.failed_rules): a redesign shows here.
-    rule_failures: dict[str, int] = field(default_factory=dict)
-
-    def host(self, name: str) -> HostCounts:
-        return self.hosts.setdefault(name, HostCounts())
-
-    @property
-    def totals(self) -> HostCounts:
-        total = HostCounts()
-        for counts in self.hosts.values():
-            for name, value in asdict(counts).items():
-                setattr(total, name, getattr(total, name) + value)
-        return total
-
-    @property
-    def partial(self) -> bool:
-        """Some URLs failed (the command exits 1; a later run retries them)."""
-        return self.totals.failed > 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "seconds": round(self.seconds, 3),
-            "discovered": self.discovered,
-            "totals": asdict(self.totals),
-            "hosts": {name: asdict(counts) for name, counts in sorted(self.hosts.items())},
-            "errors": self.errors,
-            "rule_failures": dict(sorted(self.rule_failures.items())),
-            "stopped_early": self.stopped_early,
-            "partial": self.partial,
-        }
-
-
 def crawl(config: CrawlConfig, *, on_event: EventSink | None = None) -> CrawlReport:
     """Run one crawl (blocking); see the module docstring. Raises :class:`LockHeld` when
     another run holds the state's lock, :class:`ConfigError` for a bad configuration."""
@@ -135,17 +71,6 @@ async def crawl_async(config: CrawlConfig, *, on_event: EventSink | None = None)
     with RunLock(state_path.with_name(state_path.name + ".lock")), CrawlState.open(state_path) as state:
         run = _Run(config, state, on_event or (lambda event: None))
         return await run.execute()
-
-
-def url_stem(url: str) -> str:
-    """The output name of an article: ``host/slug-hash`` (readable, unique, stable per URL)."""
-    parts = urlsplit(url)
-    segments = [s for s in unquote(parts.path).split("/") if s]
-    last = re.sub(r"\.(?:s?html?|php|aspx?|jsp)$", "", segments[-1]) if segments else "index"
-    ascii_text = unicodedata.normalize("NFKD", last).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()[:80] or "page"
-    digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:10]
-    return f"{parts.hostname or 'unknown'}/{slug}-{digest}"
 
 
 def scope_for(config: CrawlConfig) -> Scope:
@@ -165,24 +90,6 @@ def scope_for(config: CrawlConfig) -> Scope:
         deny=config.deny,
         max_depth=config.max_depth,
         include_subdomains=config.include_subdomains,
-    )
-
-
-def keep_raw(raw_dir: Path, stem: str, page: Page) -> None:
-    """The page as fetched (gzipped) and how it was fetched, so that ``scraper clean`` can
-    clean it again after a rule change without a refetch (it reads the ``.page.json``)."""
-    base = raw_dir / stem
-    with atomic_open(base.parent / (base.name + ".html.gz"), "wb") as handle:
-        handle.write(gzip.compress(page.body, compresslevel=6, mtime=0))
-    atomic_write_json(
-        base.parent / (base.name + ".page.json"),
-        {
-            "url": page.url,
-            "final_url": page.final_url,
-            "status": page.status,
-            "fetched_at": page.fetched_at,
-            "headers": page.headers,
-        },
     )
 
 

@@ -14,16 +14,31 @@ fsynced append instead. Every other file is written atomically (:mod:`scraper.io
 
 from __future__ import annotations
 
+import hashlib
+import re
 import sys
 import threading
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
+from urllib.parse import unquote, urlsplit
 
 from scraper.article import Article
 from scraper.io.atomic import append_line, atomic_open, repair_tail
 from scraper.io.formats import OutputFormat, Written, get_format, utc_now
+
+
+def url_stem(url: str) -> str:
+    """The output name of an article: ``host/slug-hash`` (readable, unique, stable per URL)."""
+    parts = urlsplit(url)
+    segments = [s for s in unquote(parts.path).split("/") if s]
+    last = re.sub(r"\.(?:s?html?|php|aspx?|jsp)$", "", segments[-1]) if segments else "index"
+    ascii_text = unicodedata.normalize("NFKD", last).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()[:80] or "page"
+    digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:10]
+    return f"{parts.hostname or 'unknown'}/{slug}-{digest}"
 
 
 def _print(text: str) -> None:

@@ -1,0 +1,73 @@
+"""What one crawl run did: counts per host, the errors, the rule failures, its times.
+
+The report is returned by :func:`scraper.crawl`, written as ``crawl-report.json`` beside the
+output, and recorded with the run in the state; ``partial`` says some URLs failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class HostCounts:
+    """What one host gave in one run."""
+
+    fetched: int = 0
+    new: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    not_article: int = 0
+    failed: int = 0
+    gone: int = 0
+    skipped_robots: int = 0
+    paywalled: int = 0  # articles whose text is a paywall teaser (written, or skipped if asked)
+    rule_failures: int = 0  # pages on which a site rule failed and generic cleaning stood in
+
+
+@dataclass(slots=True)
+class CrawlReport:
+    """The outcome of one run: per-host counts, the errors, and the run's times."""
+
+    run_id: int = 0
+    started_at: str = ""
+    finished_at: str = ""
+    seconds: float = 0.0
+    discovered: int = 0
+    hosts: dict[str, HostCounts] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    stopped_early: str | None = None
+    # Pages on which each site rule failed (see Article.failed_rules): a redesign shows here.
+    rule_failures: dict[str, int] = field(default_factory=dict)
+
+    def host(self, name: str) -> HostCounts:
+        return self.hosts.setdefault(name, HostCounts())
+
+    @property
+    def totals(self) -> HostCounts:
+        total = HostCounts()
+        for counts in self.hosts.values():
+            for name, value in asdict(counts).items():
+                setattr(total, name, getattr(total, name) + value)
+        return total
+
+    @property
+    def partial(self) -> bool:
+        """Some URLs failed (the command exits 1; a later run retries them)."""
+        return self.totals.failed > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "seconds": round(self.seconds, 3),
+            "discovered": self.discovered,
+            "totals": asdict(self.totals),
+            "hosts": {name: asdict(counts) for name, counts in sorted(self.hosts.items())},
+            "errors": self.errors,
+            "rule_failures": dict(sorted(self.rule_failures.items())),
+            "stopped_early": self.stopped_early,
+            "partial": self.partial,
+        }
