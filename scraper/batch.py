@@ -22,23 +22,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from scraper.article import PAYWALL_NOTE, Article, Page
 from scraper.errors import NoArticleError, ScraperError
 from scraper.extract.sitememory import BlockMemory, LearnedBlocks, learn_page
+from scraper.io.sources import PageSource
 
 WORKER_DIED = "the worker process died while cleaning this page (crash or out of memory)"
-
-
-class PageSource(Protocol):
-    """Something that reads as one page: a saved file (:class:`scraper.io.sources.InputItem`), a
-    fetched :class:`Page`, a record of an archive. ``site`` is set once the site memory knows it."""
-
-    label: str
-    site: str | None
-
-    def read_page(self) -> Page: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +39,8 @@ class FetchedPage:
     page: Page
     label: str = ""
     site: str | None = None
+    relpath: str = ""
+    stem: str = ""
 
     def read_page(self) -> Page:
         return self.page

@@ -445,3 +445,34 @@ def test_outcome_survives_the_process_boundary(stub_html: str, tmp_path: Path) -
     copy = pickle.loads(pickle.dumps(outcome))
     assert type(copy.error) is type(outcome.error) and copy.why() == outcome.why()
     assert copy.skipped.reason == outcome.skipped.reason
+
+
+# -- archives ---------------------------------------------------------------------------------------
+
+
+def test_a_zip_of_pages_is_cleaned_page_by_page_like_the_folder_it_holds(saved: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "pages.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for path in sorted(saved.rglob("*")):
+            if path.is_file():
+                bundle.write(path, path.relative_to(saved).as_posix())
+        bundle.writestr("broken.html.gz", b"\x1f\x8b not really gzip")
+    from_folder, from_zip = tmp_path / "from-folder", tmp_path / "from-zip"
+    assert run(str(saved), "-o", str(from_folder), "-j", "1").exit_code == 0
+    result = run(str(archive), "-o", str(from_zip), "-j", "1")
+    assert result.exit_code == 1  # the broken member fails, named; the others are written
+    assert f"error: {archive}:broken.html.gz: not valid gzip data" in result.stderr
+    assert "done 3, skipped 0, failed 1" in result.stderr
+    written = {name.removeprefix("pages/"): data for name, data in tree_bytes(from_zip).items()}
+    folder_texts = {k: v for k, v in tree_bytes(from_folder).items() if k.endswith(".txt")}
+    assert {k: v for k, v in written.items() if k.endswith(".txt")} == folder_texts
+
+
+def test_an_unreadable_zip_fails_by_name(tmp_path: Path) -> None:
+    archive = tmp_path / "bad.zip"
+    archive.write_bytes(b"PK not a zip")
+    result = run(str(archive), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert f"error: {archive}: not a readable zip archive" in result.stderr

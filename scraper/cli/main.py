@@ -30,7 +30,7 @@ from scraper.errors import InputError, RuleError, ScraperError
 from scraper.extract.sitememory import LearnedBlocks
 from scraper.io.formats import get_format
 from scraper.io.sink import ArticleSink
-from scraper.io.sources import InputItem, expand_inputs
+from scraper.io.sources import PageSource, expand_inputs
 from scraper.rules.book import load_rules
 
 # Seconds one page may take: far above any real page (tens of milliseconds), low enough that a
@@ -207,7 +207,7 @@ def clean(
 
 
 def _write_all(
-    items: Sequence[InputItem],
+    items: Sequence[PageSource],
     outcomes: Iterable[Outcome],
     sink: ArticleSink,
     reporter: Reporter,
@@ -237,7 +237,7 @@ class _Stop(Exception):
     """Raised inside the sink's block to abort it (a stream file keeps its old content)."""
 
 
-def _report(reporter: Reporter, item: InputItem, outcome: Outcome) -> bool:
+def _report(reporter: Reporter, item: PageSource, outcome: Outcome) -> bool:
     """Count and report one outcome; True if it was a failure."""
     if outcome.failed:
         reporter.fail(item.label, outcome.why())

@@ -1,11 +1,13 @@
-"""Turn the command line's INPUTS (files, folders, ``-`` for stdin) into pages to clean.
+"""Turn the command line's INPUTS (files, folders, archives, ``-`` for stdin) into pages to clean.
 
-Each input becomes an :class:`InputItem`: a label for messages and the ``source`` field, the
-relative path its output is named after, and a way to read its bytes (gzip undone). Folders
-are walked recursively for ``.html``, ``.htm``, ``.html.gz`` and ``.htm.gz`` files, in sorted
-order, skipping hidden files and folders. Reading happens in :meth:`InputItem.read`, so a
-worker process reads its own files and a missing or unreadable input fails on its own,
-named, without stopping the others. Nothing here prints.
+Each page becomes a :class:`PageSource`: a label for messages and the ``source`` field, the
+relative path its output is named after, and a way to read it (gzip undone). Folders are walked
+recursively for ``.html``, ``.htm``, ``.html.gz`` and ``.htm.gz`` files, in sorted order,
+skipping hidden files and folders; a file whose name ends in a registered archive suffix
+(``ARCHIVES``: ``.zip`` here) is opened and every page inside it is one source. A new kind of
+input is one entry in ``ARCHIVES``. Reading happens in ``read_page``, so a worker process reads
+its own pages and a missing or unreadable one fails on its own, named, without stopping the
+others. Nothing here prints.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import gzip
 import io
 import json
 import os
+import zipfile
 import zlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from scraper.article import Page
 from scraper.errors import InputError
@@ -33,6 +36,21 @@ GZIP_MAGIC = b"\x1f\x8b"
 SIDECAR_SUFFIX = ".page.json"
 # A page that inflates beyond this is not an article but a gzip bomb (or a whole site dump).
 MAX_PAGE_BYTES = 256 * 1024 * 1024
+
+
+class PageSource(Protocol):
+    """Something that reads as one page: a saved file, a page inside an archive, a fetched page.
+
+    ``label`` names it in messages; ``relpath`` and ``stem`` name its output; ``site`` is set
+    once the site memory has read it.
+    """
+
+    label: str
+    relpath: str
+    stem: str
+    site: str | None
+
+    def read_page(self) -> Page: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +178,7 @@ def _walk(folder: Path, label: str) -> list[InputItem]:
     return found
 
 
-def _unique(items: list[InputItem]) -> list[InputItem]:
+def _unique(items: list[PageSource]) -> list[PageSource]:
     """Give every item its own output stem: a clash (``a/x.html`` and ``b/x.html`` as two file
     arguments, or ``x.html`` next to ``x.htm``) gets ``-2``, ``-3`` ... in input order.
     Compared case-insensitively, because some file systems are."""
@@ -176,26 +194,84 @@ def _unique(items: list[InputItem]) -> list[InputItem]:
     return out
 
 
-def _replace_stem(item: InputItem, stem: str) -> InputItem:
-    return InputItem(item.label, item.relpath, stem, item.path, item.data, item.error)
+def _replace_stem(item: PageSource, stem: str) -> PageSource:
+    return replace(item, stem=stem)  # type: ignore[type-var]
+
+
+@dataclass(frozen=True, slots=True)
+class ZipMember:
+    """One page inside a ``.zip`` archive (read from the archive when it is cleaned)."""
+
+    label: str
+    relpath: str
+    stem: str
+    archive: str
+    member: str
+    site: str | None = None
+
+    def read_page(self) -> Page:
+        try:
+            with zipfile.ZipFile(self.archive) as archive:
+                if archive.getinfo(self.member).file_size > MAX_PAGE_BYTES:
+                    raise InputError(f"inflates to more than {MAX_PAGE_BYTES // 2**20} MiB; not a page")
+                raw = archive.read(self.member)
+        except (OSError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+            raise InputError(f"cannot read it from {self.archive} ({exc})") from None
+        return Page(url=None, body=_gunzip(raw) if raw.startswith(GZIP_MAGIC) else raw)
+
+
+def _zip_members(path: Path, label: str) -> list[PageSource]:
+    """The page files of a zip archive, in sorted order, named ``<archive stem>/<member path>``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(info.filename for info in archive.infolist() if not info.is_dir())
+    except (OSError, zipfile.BadZipFile) as exc:
+        stem = path.name.removesuffix(".zip")
+        return [InputItem(label, path.name, stem, error=f"not a readable zip archive ({exc})")]
+    base = PurePosixPath(path.name.removesuffix(".zip"))
+    members: list[PageSource] = []
+    for name in names:
+        rel = PurePosixPath(name)
+        if not is_page_file(rel.name) or any(part.startswith(".") for part in rel.parts):
+            continue
+        members.append(
+            ZipMember(
+                label=f"{label}:{name}",
+                relpath=str(base / rel),
+                stem=str(base / rel.parent / page_stem(rel.name)),
+                archive=str(path),
+                member=name,
+            )
+        )
+    return members
+
+
+# Archive suffix -> what opens it: the pages inside an archive file given as an input.
+ARCHIVES: dict[str, Callable[[Path, str], list[PageSource]]] = {".zip": _zip_members}
+
+
+def _archive_opener(name: str) -> Callable[[Path, str], list[PageSource]] | None:
+    lowered = name.lower()
+    return next((opener for suffix, opener in ARCHIVES.items() if lowered.endswith(suffix)), None)
 
 
 @dataclass(frozen=True, slots=True)
 class Expansion:
-    """What INPUTS expanded to: the pages, and folder arguments that held none."""
+    """What INPUTS expanded to: the pages, and folder or archive arguments that held none."""
 
-    items: list[InputItem]
+    items: list[PageSource]
     empty_folders: list[str]
 
 
 def expand_inputs(args: Sequence[str], stdin: BinaryIO | None = None) -> Expansion:
-    """Expand INPUTS in the order given: a folder to its page files (sorted), a file to
-    itself (any name), ``-`` to stdin's bytes. A path that does not exist becomes an item
-    whose :meth:`~InputItem.read` fails, so it is reported by name with the others.
+    """Expand INPUTS in the order given: a folder to its page files (sorted), an archive to
+    the pages inside it, any other file to itself (any name), ``-`` to stdin's bytes. A path
+    that does not exist becomes an item whose ``read_page`` fails, so it is reported by name
+    with the others.
 
     Raises :class:`InputError` if ``-`` is given twice (stdin can be read only once).
     """
-    items: list[InputItem] = []
+    items: list[PageSource] = []
     empty: list[str] = []
     seen_stdin = False
     for arg in args:
@@ -212,6 +288,11 @@ def expand_inputs(args: Sequence[str], stdin: BinaryIO | None = None) -> Expansi
             if not found:
                 empty.append(arg)
             items.extend(found)
+        elif path.is_file() and (opener := _archive_opener(path.name)) is not None:
+            inside = opener(path, arg)
+            if not inside:
+                empty.append(arg)
+            items.extend(inside)
         else:
             items.append(InputItem(arg, path.name, page_stem(path.name), path=arg))
     return Expansion(_unique(items), empty)
