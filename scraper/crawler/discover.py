@@ -18,7 +18,6 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -27,6 +26,7 @@ from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
 from scraper.errors import InputError
+from scraper.extract.metadata.dates import rfc822_datetime
 from scraper.web.urls import ascii_host, host_of, normalize_url
 
 # Sitemaps may be at most 50 MB uncompressed (sitemaps.org); a bigger gzip is a bomb or junk.
@@ -427,7 +427,9 @@ def iso_date(value: str | None) -> str | None:
     W3C datetimes (``2024-05-01``, ``2024-05-01T10:00+02:00``) and RFC 822 dates (``Tue, 10
     Jun 2003 04:00:00 GMT``, common in feeds and in sloppy sitemaps) are read. A time with a
     timezone becomes UTC (``...Z``), one without stays local time without suffix, a date
-    stays a date, and a bare year or year-month is kept as written.
+    stays a date, and a bare year or year-month is kept as written. Not the page metadata's
+    ``normalise_date``: that one keeps offsets, reads dates written for readers and drops
+    implausible years, while a lastmod must compare as written; the RFC 822 reading is shared.
     """
     text = (value or "").strip()
     if not text:
@@ -438,7 +440,7 @@ def iso_date(value: str | None) -> str | None:
     try:
         moment = datetime.fromisoformat(text) if "T" in text or " " in text else date.fromisoformat(text)
     except ValueError:
-        moment = _rfc822(text)
+        moment = rfc822_datetime(text)
     if moment is None:
         return None
     if not isinstance(moment, datetime):
@@ -446,13 +448,6 @@ def iso_date(value: str | None) -> str | None:
     if moment.tzinfo is None:
         return moment.replace(microsecond=0).isoformat()
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _rfc822(text: str) -> datetime | None:
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 def _fold(text: str | None) -> str | None:
