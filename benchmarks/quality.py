@@ -620,7 +620,9 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             print(f"--others: not importable, skipped: {', '.join(missing)} (pip install -e '.[bench]')")
 
-    versions = dict(getattr(scraper.engine, "VERSIONS", {})) if hasattr(scraper, "engine") else {}
+    from scraper.extract.engine import VERSIONS
+
+    versions = dict(VERSIONS)
     revision = _revision()
     print(
         f"scraper {versions.get('scraper', '?')} @ {revision}  "
