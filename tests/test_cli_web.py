@@ -38,6 +38,17 @@ def crawl_args(server: LocalServer, out: Path, *extra: str) -> list[str]:
     ]
 
 
+def sites_toml(folder: Path, server: LocalServer, *, out: str) -> Path:
+    """A crawl config for the local server's feed, writing JSON to ``out`` (relative to it)."""
+    conf = folder / "sites.toml"
+    conf.write_text(
+        f'feeds = ["{server.url("/feed.xml")}"]\nout = "{out}"\nformat = "json"\n'
+        "[politeness]\ndelay = 0\n[fetch]\nallow_private_networks = true\n",
+        encoding="utf-8",
+    )
+    return conf
+
+
 def test_crawl_with_flags_only_then_again_with_nothing_new(tmp_path: Path) -> None:
     with LocalServer() as server:
         publish(server, 3)
@@ -56,12 +67,7 @@ def test_crawl_with_flags_only_then_again_with_nothing_new(tmp_path: Path) -> No
 def test_environment_variables_sit_between_the_config_file_and_the_flags(tmp_path: Path) -> None:
     with LocalServer() as server:
         publish(server, 2)
-        conf = tmp_path / "sites.toml"
-        conf.write_text(
-            f'feeds = ["{server.url("/feed.xml")}"]\nout = "from-file"\nformat = "json"\n'
-            "[politeness]\ndelay = 0\n[fetch]\nallow_private_networks = true\n",
-            encoding="utf-8",
-        )
+        conf = sites_toml(tmp_path, server, out="from-file")
         env = {"SCRAPER_CRAWL_FORMAT": "md", "SCRAPER_CRAWL_OUT": str(tmp_path / "from-env")}
         runner = CliRunner()
         result = runner.invoke(main, ["crawl", str(conf), "-j", "0"], env=env, catch_exceptions=False)
@@ -77,12 +83,7 @@ def test_environment_variables_sit_between_the_config_file_and_the_flags(tmp_pat
 def test_crawl_from_a_config_file_with_relative_paths(tmp_path: Path) -> None:
     with LocalServer() as server:
         publish(server, 2)
-        conf = tmp_path / "sites.toml"
-        conf.write_text(
-            f'feeds = ["{server.url("/feed.xml")}"]\nout = "articles"\nformat = "json"\n'
-            "[politeness]\ndelay = 0\n[fetch]\nallow_private_networks = true\n",
-            encoding="utf-8",
-        )
+        conf = sites_toml(tmp_path, server, out="articles")
         result = run("crawl", str(conf), "-j", "0")
         assert result.exit_code == 0, result.stderr
         assert len(list((tmp_path / "articles" / "127.0.0.1").glob("*.json"))) == 2  # one file each
