@@ -47,6 +47,21 @@ class FetchedPage:
 
 
 @dataclass(frozen=True, slots=True)
+class FailedFetch:
+    """A page that could not be fetched, as a :class:`PageSource`: reading it raises why, so
+    its failure is reported in order with the pages that were."""
+
+    error: ScraperError
+    label: str = ""
+    site: str | None = None
+    relpath: str = ""
+    stem: str = ""
+
+    def read_page(self) -> Page:
+        raise self.error
+
+
+@dataclass(frozen=True, slots=True)
 class CleanSettings:
     """What every page of a batch is cleaned with (sent once to each worker process)."""
 

@@ -8,15 +8,12 @@ folder or file). Pages that hold no article (index pages, stubs) are *skipped*, 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 import scraper
-from scraper.article import Article, article_notes, rule_failures
-from scraper.batch import CleanSettings, Outcome, clean_batch, default_jobs, learn_sites
+from scraper.batch import CleanSettings, clean_batch, default_jobs, learn_sites
 from scraper.cli.options import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -26,60 +23,17 @@ from scraper.cli.options import (
     rules_option,
     skip_paywalled_option,
 )
-from scraper.errors import InputError, RuleError, ScraperError
+from scraper.cli.report import Reporter, write_all
+from scraper.errors import InputError, RuleError
 from scraper.extract.sitememory import LearnedBlocks
 from scraper.io.formats import get_format
 from scraper.io.sink import ArticleSink
-from scraper.io.sources import PageSource, expand_inputs
+from scraper.io.sources import expand_inputs
 from scraper.rules.book import load_rules
 
 # Seconds one page may take: far above any real page (tens of milliseconds), low enough that a
 # pathological one cannot stall a cron batch.
 DEFAULT_TIMEOUT = 30.0
-
-
-# -- reporting ---------------------------------------------------------------------------------
-
-
-class Reporter:
-    """Messages and the progress bar on stderr; the bar only when stderr is a terminal."""
-
-    def __init__(self, total: int, *, quiet: bool) -> None:
-        self.quiet = quiet
-        self.done = self.skipped = self.failed = 0
-        show = total > 1 and sys.stderr.isatty()
-        self.bar = tqdm(total=total, file=sys.stderr, unit="page", disable=not show, leave=False)
-
-    def say(self, message: str) -> None:
-        if self.bar.disable:
-            click.echo(message, err=True)
-        else:
-            self.bar.write(message, file=sys.stderr)
-
-    def ok(self, label: str, article: Article | None = None) -> None:
-        self.done += 1
-        if article is not None and not self.quiet:
-            for note in article_notes(article):
-                self.say(f"note: {label}: {note}")
-        self.bar.update()
-
-    def skip(self, label: str, why: str, refused: Article | None = None) -> None:
-        self.skipped += 1
-        if not self.quiet:
-            self.say(f"skipped: {label}: {why}")
-            for _, warning in rule_failures(refused) if refused is not None else ():
-                self.say(f"note: {label}: {warning}")
-        self.bar.update()
-
-    def fail(self, label: str, why: str) -> None:
-        self.failed += 1
-        self.say(f"error: {label}: {why}")
-        self.bar.update()
-
-    def close(self) -> None:
-        self.bar.close()
-        if not self.quiet:
-            click.echo(f"done {self.done}, skipped {self.skipped}, failed {self.failed}", err=True)
 
 
 # -- the commands --------------------------------------------------------------------------------
@@ -196,7 +150,7 @@ def clean(
     outcomes = clean_batch(items, settings, jobs)
     sink = ArticleSink(fmt, out, echo=lambda text: click.echo(text, nl=False))
     try:
-        stopped = _write_all(items, outcomes, sink, reporter, fail_fast)
+        stopped = write_all(items, outcomes, sink, reporter, fail_fast=fail_fast)
     finally:
         outcomes.close()  # stops the workers when we stop early
         reporter.close()
@@ -204,49 +158,6 @@ def clean(
         click.echo("stopped at the first failure (--fail-fast)", err=True)
     if reporter.failed:
         click.get_current_context().exit(EXIT_FAILED)
-
-
-def _write_all(
-    items: Sequence[PageSource],
-    outcomes: Iterable[Outcome],
-    sink: ArticleSink,
-    reporter: Reporter,
-    fail_fast: bool,
-) -> bool:
-    """Write every article as it comes and report every outcome; True if stopped early."""
-    try:
-        with sink:
-            for item, outcome in zip(items, outcomes, strict=True):
-                if outcome.article is not None:
-                    try:
-                        sink.write(outcome.article, stem=item.stem, source=item.label, relpath=item.relpath)
-                    except (OSError, UnicodeError, ValueError) as exc:
-                        outcome = Outcome(error=ScraperError(f"cannot write its output: {exc}"))
-                if _report(reporter, item, outcome) and fail_fast:
-                    raise _Stop
-    except _Stop:
-        if sink.stream_path is not None:
-            click.echo(f"{sink.stream_path} left as it was: a stopped run does not replace it", err=True)
-        return True
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {sink.stream_path or sink.out}: {exc}") from None
-    return False
-
-
-class _Stop(Exception):
-    """Raised inside the sink's block to abort it (a stream file keeps its old content)."""
-
-
-def _report(reporter: Reporter, item: PageSource, outcome: Outcome) -> bool:
-    """Count and report one outcome; True if it was a failure."""
-    if outcome.failed:
-        reporter.fail(item.label, outcome.why())
-        return True
-    if outcome.skipped is not None:
-        reporter.skip(item.label, outcome.why(), outcome.skipped.article)
-    else:
-        reporter.ok(item.label, outcome.article)
-    return False
 
 
 def _register_commands() -> None:

@@ -20,7 +20,8 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from scraper.article import PAYWALL_NOTE, Page, article_notes
+from scraper.article import Page
+from scraper.batch import CleanSettings, FailedFetch, FetchedPage, clean_batch
 from scraper.cli.options import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -32,19 +33,22 @@ from scraper.cli.options import (
     rules_option,
     skip_paywalled_option,
 )
+from scraper.cli.report import Reporter, write_all
 from scraper.crawler.config import build_config, load_config
 from scraper.crawler.lock import LockHeld
 from scraper.crawler.report import CrawlReport
 from scraper.crawler.run import crawl
-from scraper.errors import ConfigError, FetchError, InputError, NoArticleError, RuleError, ScraperError
-from scraper.extract.engine import clean as clean_page
+from scraper.errors import ConfigError, FetchError, InputError, RuleError
 from scraper.io.formats import format_names, formats_help, get_format
 from scraper.io.rawpages import keep_raw
 from scraper.io.sink import ArticleSink, url_stem
+from scraper.io.sources import PageSource
 from scraper.rules.book import load_rules
 from scraper.web.client import FetchSettings
 from scraper.web.session import Politeness, WebSession
 
+# As `scraper clean` by default: one pathological page cannot hang the command.
+FETCH_CLEAN_TIMEOUT = 30.0
 # Events that mean one article URL is settled, for the progress bar.
 _SETTLED = frozenset(
     {"written", "unchanged", "duplicate", "not-article", "failed", "gave-up", "gone", "skipped-robots"}
@@ -206,15 +210,15 @@ def crawl_command(config_file: Path | None, log_json: bool, quiet: bool, **flags
 
 async def _fetch_all(
     urls: Sequence[str], settings: FetchSettings, politeness: Politeness
-) -> list[Page | str]:
-    """Each URL's page, or the reason it could not be fetched, in input order."""
+) -> list[Page | FailedFetch]:
+    """Each URL's page, or why it could not be fetched, in input order."""
     async with WebSession(settings, politeness) as web:
 
-        async def one(url: str) -> Page | str:
+        async def one(url: str) -> Page | FailedFetch:
             try:
                 return await web.fetch(url)
             except FetchError as exc:
-                return str(exc)
+                return FailedFetch(exc, label=url, stem=url_stem(url))
 
         return await asyncio.gather(*(one(url) for url in urls))
 
@@ -264,40 +268,18 @@ def fetch_command(
         fields["user_agent"] = user_agent
     settings = FetchSettings(**fields)
     pages = asyncio.run(_fetch_all(urls, settings, Politeness(obey_robots=not ignore_robots)))
-    done = skipped = failed = 0
+    sources: list[PageSource] = []
+    for url, page in zip(urls, pages, strict=True):
+        if isinstance(page, Page) and raw_dir is not None:
+            keep_raw(raw_dir, url_stem(url), page)
+        sources.append(FetchedPage(page, label=url, stem=url_stem(url)) if isinstance(page, Page) else page)
+    reporter = Reporter(len(sources), quiet=quiet)
+    clean_settings = CleanSettings(rules=rules, timeout=FETCH_CLEAN_TIMEOUT, skip_paywalled=skip_paywalled)
+    outcomes = clean_batch(sources, clean_settings)
     sink = ArticleSink(fmt, out, echo=lambda text: click.echo(text, nl=False))
-    # A stream file is replaced only when the block ends normally: an aborted run keeps the old one.
-    with sink:
-        for url, page in zip(urls, pages, strict=True):
-            if isinstance(page, str):
-                failed += 1
-                click.echo(f"error: {page}", err=True)
-                continue
-            try:
-                if raw_dir is not None:
-                    keep_raw(raw_dir, url_stem(url), page)
-                article = clean_page(page, page.final_url or url, rules=rules, timeout=30.0)
-                if article.paywalled and skip_paywalled:
-                    raise NoArticleError(f"{PAYWALL_NOTE} (--skip-paywalled)", reason="paywall")
-                sink.write(article, stem=url_stem(url), source=url)
-                if not quiet:
-                    for note in article_notes(article):
-                        click.echo(f"note: {url}: {note}", err=True)
-            except NoArticleError as exc:
-                skipped += 1
-                if not quiet:
-                    click.echo(f"skipped: {url}: {exc} ({exc.reason})", err=True)
-                continue
-            except ScraperError as exc:
-                failed += 1
-                click.echo(f"error: {url}: {exc}", err=True)
-                continue
-            except (OSError, UnicodeError, ValueError) as exc:
-                failed += 1
-                click.echo(f"error: {url}: cannot write its output: {exc}", err=True)
-                continue
-            done += 1
-    if not quiet:
-        click.echo(f"done {done}, skipped {skipped}, failed {failed}", err=True)
-    if failed:
+    try:
+        write_all(sources, outcomes, sink, reporter)
+    finally:
+        reporter.close()
+    if reporter.failed:
         click.get_current_context().exit(EXIT_FAILED)
