@@ -68,8 +68,8 @@ import scraper  # noqa: E402
 from scraper.crawler.report import CrawlReport  # noqa: E402
 from scraper.crawler.run import MAX_IN_FLIGHT  # noqa: E402
 from scraper.io.formats import format_names  # noqa: E402
-from scraper.web.client import FetchSettings  # noqa: E402
 from scraper.web.session import Politeness  # noqa: E402
+from scraper.web.settings import FetchSettings  # noqa: E402
 
 MIB_IN_KIB = 1024  # ru_maxrss is in KiB on Linux
 THROUGHPUT_TARGET = 0.85  # the done-means: >= 85 % of the bound

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from scraper.crawler.report import CrawlReport
     from scraper.crawler.run import crawl
     from scraper.extract.engine import clean
-    from scraper.web.client import FetchSettings
     from scraper.web.scrape import fetch, scrape
     from scraper.web.session import Politeness
+    from scraper.web.settings import FetchSettings
 
 # Public name -> the module that defines it, imported when the name is first read.
 _LAZY = {
@@ -40,7 +40,7 @@ _LAZY = {
     "CrawlReport": "scraper.crawler.report",
     "CrawlConfig": "scraper.crawler.config",
     "load_config": "scraper.crawler.config",
-    "FetchSettings": "scraper.web.client",
+    "FetchSettings": "scraper.web.settings",
     "Politeness": "scraper.web.session",
     "fetch": "scraper.web.scrape",
     "scrape": "scraper.web.scrape",

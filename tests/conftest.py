@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from scraper.crawler.config import CrawlConfig
-from scraper.web.client import FetchSettings
 from scraper.web.session import Politeness
+from scraper.web.settings import FetchSettings
 
 # Crawls against the tests' own 127.0.0.1 servers: private addresses allowed, quick retries.
 FAST_FETCH = FetchSettings(

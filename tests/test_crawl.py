@@ -17,7 +17,7 @@ from scraper.crawler.run import crawl
 from scraper.crawler.state import CrawlState
 from scraper.errors import ConfigError
 from scraper.io.sink import url_stem
-from scraper.web.client import FetchSettings
+from scraper.web.settings import FetchSettings
 
 config = crawl_config
 

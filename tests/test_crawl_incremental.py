@@ -13,8 +13,8 @@ from scraper.cli.main import main
 from scraper.crawler.config import CrawlConfig
 from scraper.crawler.run import crawl
 from scraper.io.sink import url_stem
-from scraper.web.client import FetchSettings
 from scraper.web.session import Politeness
+from scraper.web.settings import FetchSettings
 
 FAST = FetchSettings(allow_private_networks=True, retries=0, backoff_initial=0.01, total_timeout=5)
 WORDS = [

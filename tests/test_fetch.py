@@ -42,15 +42,9 @@ from httpserver import (
 
 from scraper.article import Page
 from scraper.errors import FetchError
-from scraper.web.client import (
-    ACCEPT_ENCODING,
-    DEFAULT_USER_AGENT,
-    Fetcher,
-    FetchSettings,
-    _CoolDownGate,
-    fetch_page,
-    parse_retry_after,
-)
+from scraper.web.body import ACCEPT_ENCODING
+from scraper.web.client import Fetcher, _CoolDownGate, parse_retry_after
+from scraper.web.settings import DEFAULT_USER_AGENT, FetchSettings
 from scraper.web.urls import origin
 
 FAST = FetchSettings(
@@ -164,12 +158,6 @@ def test_sends_an_honest_user_agent_and_what_it_accepts(server: LocalServer) -> 
     assert first.headers["accept"].startswith("text/html")
     assert second.headers["user-agent"] == "NewsBot/2 (+mailto:ops@example.org)"
     assert second.headers["accept"] == "*/*"
-
-
-def test_sync_fetch_page(server: LocalServer) -> None:
-    server.add("/story", etag_resource('"v1"'))
-    assert fetch_page(server.url("/story"), FAST).body == PAGE
-    assert fetch_page(server.url("/story"), FAST, etag='"v1"').status == 304
 
 
 # -- conditional GET -----------------------------------------------------------------------------

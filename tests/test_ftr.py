@@ -15,15 +15,8 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 import scraper
-from scraper.authoring.ftr import (
-    NotFtrFile,
-    convert_ftr,
-    ftr_host,
-    import_ftr_dir,
-    translate_xpath,
-    xpath_problem,
-    xpath_to_css,
-)
+from scraper.authoring.ftr import NotFtrFile, convert_ftr, ftr_host, import_ftr_dir
+from scraper.authoring.xpath import translate_xpath, xpath_problem, xpath_to_css
 from scraper.errors import InputError
 from scraper.rules.book import parse_rule_file
 

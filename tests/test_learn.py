@@ -95,8 +95,8 @@ def test_a_crawl_keeps_its_site_memory_and_raw_pages_re_clean_with_all_of_it(tmp
 
     from scraper.crawler.config import CrawlConfig
     from scraper.crawler.run import crawl
-    from scraper.web.client import FetchSettings
     from scraper.web.session import Politeness
+    from scraper.web.settings import FetchSettings
 
     with LocalServer() as server:
         paths = [f"/news/story-{i}.html" for i in range(6)]

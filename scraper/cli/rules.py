@@ -34,8 +34,8 @@ from scraper.cli.options import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Exit
 from scraper.errors import FetchError, InputError, NoArticleError, RuleError, ScraperError
 from scraper.io.shipped import shipped_dir
 from scraper.io.sources import InputItem, expand_inputs, page_stem
-from scraper.web.client import FetchSettings
 from scraper.web.scrape import fetch
+from scraper.web.settings import FetchSettings
 
 EXIT_STATUS: dict[Status, int] = {"ok": EXIT_OK, "failed": EXIT_FAILED, "invalid": EXIT_CONFIG}
 EXIT_PAGE = EXIT_FAILED

@@ -32,10 +32,10 @@ from typing import Any
 from scraper.crawler.discover import Scope
 from scraper.errors import ConfigError
 from scraper.io.formats import format_names
-from scraper.web.client import MIB, FetchSettings
 from scraper.web.politeness import HostLimits
 from scraper.web.robots import product_token
 from scraper.web.session import Politeness
+from scraper.web.settings import MIB, FetchSettings
 from scraper.web.urls import normalize_url
 
 STATE_NAME = ".scraper-state.sqlite"

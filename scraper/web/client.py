@@ -6,11 +6,8 @@ pages). Every request, redirect hops included, is checked (http(s) only, no priv
 the caller's ``permit``, e.g. robots.txt) and runs inside the per-host :class:`Gate` slot, so
 politeness holds across concurrent tasks. Retries use tenacity's exponential backoff with
 jitter; a ``Retry-After`` cools the whole host down through the gate, not just one task.
-
-Bodies are decoded here rather than by httpx: httpx inflates each 64 KiB network read in one
-go, which is up to ~66 MB for gzip and unbounded for brotli (200 MB of zeros is 317 bytes of
-brotli). Our decoders emit at most ``_PIECE`` bytes per step, so the size cap applies to the
-*decoded* body while it streams and a compression bomb stops at the cap.
+Bodies are read by :mod:`scraper.web.body` (decoded with bounded output, under the size cap);
+the settings live in :mod:`scraper.web.settings`.
 """
 
 from __future__ import annotations
@@ -18,17 +15,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 from urllib.parse import urldefrag, urljoin
 
-import brotli
 import httpx
 from tenacity import (
     AsyncRetrying,
@@ -40,12 +34,12 @@ from tenacity import (
 
 from scraper.article import Page
 from scraper.errors import FetchError
-from scraper.extract.decode import looks_binary
 from scraper.io.formats import utc_now
+from scraper.web.body import ACCEPT_ENCODING, read_body, sniffs_as_html
 from scraper.web.netguard import ensure_public
+from scraper.web.settings import DEFAULT_SETTINGS, FetchSettings
 from scraper.web.urls import origin
 
-MIB = 1024 * 1024
 # Statuses worth another attempt in the same run: timeouts, rate limits, transient server trouble.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Statuses whose Retry-After speaks for the whole host, so every task for it must wait.
@@ -53,69 +47,13 @@ COOL_DOWN_STATUSES = frozenset({429, 503})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 ACCEPT_HEADERS = {"html": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1", "any": "*/*"}
-# Only what _INFLATERS can decode with bounded output; a server must not send anything else.
-ACCEPT_ENCODING = "gzip, deflate, br"
 # One client serves a whole crawl: many hosts at once, a few idle connections kept per host.
 POOL_MAX_CONNECTIONS = 256
 POOL_MAX_KEEPALIVE = 64
 POOL_KEEPALIVE_SECONDS = 30.0
-_SNIFF_BYTES = 1024
 _LOCATION = "scraper.location"  # where _take_location keeps a redirect's Location
 # RFC 9110 delta-seconds are whole numbers; a fraction is accepted, since some servers send one.
 _DELTA_SECONDS = re.compile(r"\d+(?:\.\d+)?")
-_PIECE = 64 * 1024  # the most decoded bytes a decoder hands over at once
-
-
-def _package_version() -> str:
-    try:
-        return version("scraper")
-    except PackageNotFoundError:
-        return "0"
-
-
-DEFAULT_USER_AGENT = f"scraper/{_package_version()} (+https://github.com/scraper-news/scraper)"
-
-
-@dataclass(frozen=True, slots=True)
-class FetchSettings:
-    """How patient and how trusting one :class:`Fetcher` is. Times are in seconds.
-
-    - ``user_agent``: sent with every request; an honest name with a contact URL lets site
-      owners reach the operator instead of blocking a mystery bot.
-    - ``connect_timeout`` / ``read_timeout``: per connect and per socket read (httpx).
-    - ``total_timeout``: one whole attempt, body included, so a server dripping a byte every
-      few seconds cannot hold a task forever while never tripping the read timeout.
-    - ``max_redirects``: hops followed before ``too-many-redirects``.
-    - ``max_body_bytes``: cap on the *decoded* body (``too-large`` beyond it).
-    - ``retries``: extra attempts after the first, for network errors and ``RETRY_STATUSES``.
-    - ``backoff_initial`` / ``backoff_max``: exponential backoff with jitter between attempts.
-    - ``retry_after_max``: the longest ``Retry-After`` honoured in-process; a server asking
-      for longer gets no further attempt in this run (the error carries its ``retry_after``).
-    - ``allow_private_networks``: fetch from loopback/private addresses (tests, intranets).
-    """
-
-    user_agent: str = DEFAULT_USER_AGENT
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    total_timeout: float = 60.0
-    max_redirects: int = 10
-    max_body_bytes: int = 10 * MIB
-    retries: int = 3
-    backoff_initial: float = 1.0
-    backoff_max: float = 30.0
-    retry_after_max: float = 600.0
-    allow_private_networks: bool = False
-
-    def __post_init__(self) -> None:
-        for name in ("connect_timeout", "read_timeout", "total_timeout", "max_body_bytes"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"FetchSettings.{name} must be positive, not {getattr(self, name)!r}")
-        for name in ("max_redirects", "retries", "backoff_initial", "backoff_max", "retry_after_max"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"FetchSettings.{name} must not be negative, not {getattr(self, name)!r}")
-
-
-DEFAULT_SETTINGS = FetchSettings()
 
 
 class Gate(Protocol):
@@ -154,107 +92,6 @@ class _CoolDownGate:
         yield
 
 
-# -- bounded content decoding --------------------------------------------------------------------
-
-
-class _Inflater(Protocol):
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        """Decode ``data`` (the next encoded bytes), in pieces of at most about ``_PIECE`` bytes."""
-        ...
-
-
-class _ZlibInflater:
-    """gzip or zlib/raw deflate, depending on ``wbits``."""
-
-    def __init__(self, wbits: int) -> None:
-        self._decompressor = zlib.decompressobj(wbits)
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        decompressor = self._decompressor
-        if decompressor.eof:
-            return  # trailing bytes after the end of the stream are ignored, as browsers do
-        out = decompressor.decompress(data, _PIECE)
-        while True:
-            if out:
-                yield out
-            if decompressor.eof or (not decompressor.unconsumed_tail and len(out) < _PIECE):
-                return
-            out = decompressor.decompress(decompressor.unconsumed_tail, _PIECE)
-
-
-def _has_zlib_header(head: bytes) -> bool:
-    """RFC 1950: method 8 in the low nibble, and the two header bytes a multiple of 31."""
-    return head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
-
-
-class _DeflateInflater:
-    """``Content-Encoding: deflate`` means zlib-wrapped, but many servers send raw deflate."""
-
-    def __init__(self) -> None:
-        self._head = b""
-        self._inner: _ZlibInflater | None = None
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if self._inner is None:
-            self._head += data
-            if len(self._head) < 2:
-                return iter(())
-            wbits = zlib.MAX_WBITS if _has_zlib_header(self._head) else -zlib.MAX_WBITS
-            self._inner = _ZlibInflater(wbits)
-            data, self._head = self._head, b""
-        return self._inner.feed(data)
-
-
-class _BrotliInflater:
-    def __init__(self) -> None:
-        self._decompressor = brotli.Decompressor()
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        decompressor = self._decompressor
-        out = decompressor.process(data, output_buffer_limit=_PIECE)
-        # Output can remain buffered even once the decoder takes input again: drain until empty.
-        while out or not decompressor.can_accept_more_data():
-            if out:
-                yield out
-            out = decompressor.process(b"", output_buffer_limit=_PIECE)
-
-
-class _IdentityInflater:
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if data:
-            yield data
-
-
-_INFLATERS: dict[str, Callable[[], _Inflater]] = {
-    "gzip": lambda: _ZlibInflater(zlib.MAX_WBITS | 16),
-    "x-gzip": lambda: _ZlibInflater(zlib.MAX_WBITS | 16),
-    "deflate": _DeflateInflater,
-    "br": _BrotliInflater,
-    "identity": _IdentityInflater,
-}
-
-
-def _inflaters(content_encoding: str | None) -> list[_Inflater]:
-    """Decoders for a Content-Encoding list, outermost (last applied) first.
-
-    An encoding we cannot decode leaves the body as it came, as httpx and curl do; it was not
-    asked for, and the page then fails later as binary rather than here.
-    """
-    names = [name.strip().lower() for name in (content_encoding or "").split(",") if name.strip()]
-    if any(name not in _INFLATERS for name in names):
-        return []
-    return [_INFLATERS[name]() for name in reversed(names)]
-
-
-def _inflate(data: bytes, inflaters: Sequence[_Inflater]) -> Iterator[bytes]:
-    if not inflaters:
-        if data:
-            yield data
-        return
-    for piece in inflaters[0].feed(data):
-        yield from _inflate(piece, inflaters[1:])
-
-
 # -- response helpers ------------------------------------------------------------------------------
 
 
@@ -278,15 +115,6 @@ def _media_type(content_type: str | None) -> str | None:
     if not content_type:
         return None
     return content_type.split(";", 1)[0].strip().lower() or None
-
-
-def _sniffs_as_html(body: bytes) -> bool:
-    """For a response without a Content-Type: text, with an ``<html`` or ``<!doctype`` near the top."""
-    head = body[:_SNIFF_BYTES]
-    if looks_binary(head):
-        return False
-    lowered = head.lower()
-    return b"<html" in lowered or b"<!doctype" in lowered
 
 
 def _check_url(url: str) -> None:
@@ -574,63 +402,9 @@ class Fetcher:
             media_type = _media_type(reply_headers.get("content-type"))
             if accept == "html" and media_type is not None and media_type not in HTML_MEDIA_TYPES:
                 raise FetchError(f"not an HTML page (Content-Type {media_type})", url=url, reason="not-html")
-            body = await self._read_body(response, url)
-            if accept == "html" and media_type is None and not _sniffs_as_html(body):
+            body = await read_body(response, url, self.settings.max_body_bytes)
+            if accept == "html" and media_type is None and not sniffs_as_html(body):
                 raise FetchError(
                     "no Content-Type, and the body does not look like HTML", url=url, reason="not-html"
                 )
             return _Reply(url, status, reply_headers, body)
-
-    async def _read_body(self, response: httpx.Response, url: str) -> bytes:
-        """The decoded body, refused as ``too-large`` as soon as it passes ``max_body_bytes``."""
-        limit = self.settings.max_body_bytes
-        encoding = response.headers.get("content-encoding")
-        declared = response.headers.get("content-length", "")
-        if not encoding and declared.isdigit() and int(declared) > limit:
-            raise FetchError(
-                f"body of {declared} bytes is over max_body_bytes ({limit})", url=url, reason="too-large"
-            )
-        if response.is_stream_consumed:  # read and decoded already, by a test's MockTransport
-            if len(response.content) > limit:
-                raise FetchError(f"body is over max_body_bytes ({limit})", url=url, reason="too-large")
-            return response.content
-        inflaters = _inflaters(encoding)
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            async for raw in response.aiter_raw():
-                for piece in _inflate(raw, inflaters):
-                    size += len(piece)
-                    if size > limit:
-                        raise FetchError(
-                            f"decoded body is over max_body_bytes ({limit})", url=url, reason="too-large"
-                        )
-                    chunks.append(piece)
-        except (zlib.error, brotli.error) as exc:
-            raise FetchError(
-                f"the {encoding} body is corrupt or cut short ({exc})",
-                url=url,
-                reason="network",
-                retryable=True,
-            ) from exc
-        return b"".join(chunks)
-
-
-def fetch_page(
-    url: str,
-    settings: FetchSettings = DEFAULT_SETTINGS,
-    *,
-    accept: str = "html",
-    etag: str | None = None,
-    last_modified: str | None = None,
-) -> Page:
-    """Fetch one URL from synchronous code (a fresh event loop and client); see :meth:`Fetcher.fetch`.
-
-    Not for use inside a running event loop: there, use :class:`Fetcher` directly.
-    """
-
-    async def run() -> Page:
-        async with Fetcher(settings) as fetcher:
-            return await fetcher.fetch(url, accept=accept, etag=etag, last_modified=last_modified)
-
-    return asyncio.run(run())

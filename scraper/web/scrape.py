@@ -10,8 +10,8 @@ from __future__ import annotations
 from scraper.article import Article, Page
 from scraper.extract.engine import clean
 from scraper.rules.book import RuleBook
-from scraper.web.client import DEFAULT_SETTINGS, FetchSettings
 from scraper.web.session import Politeness, fetch_one
+from scraper.web.settings import DEFAULT_SETTINGS, FetchSettings
 
 
 def fetch(url: str, *, settings: FetchSettings = DEFAULT_SETTINGS, obey_robots: bool = True) -> Page:

@@ -15,9 +15,10 @@ from types import TracebackType
 import httpx
 
 from scraper.article import Page
-from scraper.web.client import DEFAULT_SETTINGS, Fetcher, FetchSettings
+from scraper.web.client import Fetcher
 from scraper.web.politeness import HostGate, HostLimits
 from scraper.web.robots import RobotsPolicy, RobotsStore
+from scraper.web.settings import DEFAULT_SETTINGS, FetchSettings
 
 
 @dataclass(frozen=True, slots=True)
