@@ -236,3 +236,23 @@ def test_metadata_fields_are_filled_from_the_page() -> None:
     assert article.authors == ("Ann Baxter",)
     assert article.language == "en"
     assert article.description == "The river burst its banks."
+
+
+PACKAGE = Path(scraper.__file__).parent
+
+
+def test_no_module_is_over_600_lines() -> None:
+    """Small modules of one purpose each: a module that grows past this wants splitting."""
+    long = {
+        str(path.relative_to(PACKAGE)): count
+        for path in PACKAGE.rglob("*.py")
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    }
+    assert long == {}
+
+
+def test_the_top_level_holds_the_api_the_types_and_the_subpackages() -> None:
+    modules = {path.name for path in PACKAGE.glob("*.py")}
+    assert modules == {"__init__.py", "__main__.py", "article.py", "errors.py", "batch.py"}
+    for folder in (p for p in PACKAGE.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
+        assert (folder / "__init__.py").is_file(), f"{folder.name}/ is not a subpackage"

@@ -38,14 +38,14 @@ from scraper.crawler.config import build_config, load_config
 from scraper.crawler.lock import LockHeld
 from scraper.crawler.report import CrawlReport
 from scraper.crawler.run import crawl
-from scraper.errors import ConfigError, FetchError, InputError, RuleError
+from scraper.errors import ConfigError, FetchError, InputError, RuleError, ScraperError
 from scraper.io.formats import format_names, formats_help, get_format
 from scraper.io.rawpages import keep_raw
 from scraper.io.sink import ArticleSink, url_stem
 from scraper.io.sources import PageSource
 from scraper.rules.book import load_rules
-from scraper.web.client import FetchSettings
 from scraper.web.session import Politeness, WebSession
+from scraper.web.settings import FetchSettings
 
 # As `scraper clean` by default: one pathological page cannot hang the command.
 FETCH_CLEAN_TIMEOUT = 30.0
@@ -223,6 +223,18 @@ async def _fetch_all(
         return await asyncio.gather(*(one(url) for url in urls))
 
 
+def _kept(page: Page, url: str, raw_dir: Path | None) -> PageSource:
+    """A fetched page as a source, its raw HTML kept first when asked (a page whose raw copy
+    cannot be written fails, named, like any other write)."""
+    stem = url_stem(url)
+    if raw_dir is not None:
+        try:
+            keep_raw(raw_dir, stem, page)
+        except (OSError, UnicodeError, ValueError) as exc:
+            return FailedFetch(ScraperError(f"cannot write its output: {exc}"), label=url, stem=stem)
+    return FetchedPage(page, label=url, stem=stem)
+
+
 @click.command("fetch")
 @click.argument("urls", nargs=-1, required=True)
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder to write to.")
@@ -268,11 +280,10 @@ def fetch_command(
         fields["user_agent"] = user_agent
     settings = FetchSettings(**fields)
     pages = asyncio.run(_fetch_all(urls, settings, Politeness(obey_robots=not ignore_robots)))
-    sources: list[PageSource] = []
-    for url, page in zip(urls, pages, strict=True):
-        if isinstance(page, Page) and raw_dir is not None:
-            keep_raw(raw_dir, url_stem(url), page)
-        sources.append(FetchedPage(page, label=url, stem=url_stem(url)) if isinstance(page, Page) else page)
+    sources = [
+        _kept(page, url, raw_dir) if isinstance(page, Page) else page
+        for url, page in zip(urls, pages, strict=True)
+    ]
     reporter = Reporter(len(sources), quiet=quiet)
     clean_settings = CleanSettings(rules=rules, timeout=FETCH_CLEAN_TIMEOUT, skip_paywalled=skip_paywalled)
     outcomes = clean_batch(sources, clean_settings)
