@@ -22,7 +22,7 @@ class HardTimeout(BaseException):
 
 
 def hard_limit(seconds: float) -> AbstractContextManager[None]:
-    """Raise :class:`HardTimeout` inside the block after ``seconds`` (0 = no limit; needs SIGALRM)."""
+    """Raise :class:`HardTimeout` inside the block after ``seconds`` (0 = no limit; any thread)."""
     return time_limit(seconds, "one extractor call", error=HardTimeout)
 
 
