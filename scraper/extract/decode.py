@@ -41,6 +41,8 @@ _LABEL_ALIASES = {
 }
 _SNIFF_BYTES = 4096
 _BINARY_CONTROL_SHARE = 0.1
+# Control bytes other than tab, newline, vertical tab, form feed and carriage return.
+_CONTROL_BYTES = bytes(b for b in range(32) if not 9 <= b <= 13)
 
 
 def _normalise_label(label: str) -> str | None:
@@ -89,7 +91,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > _BINARY_CONTROL_SHARE
 
 

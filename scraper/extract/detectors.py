@@ -166,6 +166,9 @@ class Pruner:
     folded_text: str = ""
     removals: list[Removal] = field(default_factory=list)
     measures: Measures = field(default_factory=Measures)
+    # The prose (see prose_chars) of the removed nodes: the root's prose now is what it was less this,
+    # as removing an element leaves every other node's own text as it was.
+    removed_prose: int = 0
 
     def __post_init__(self) -> None:
         text = self.page_text or text_of(self.root)
@@ -210,6 +213,7 @@ class Pruner:
             if capped and self.page_chars and len(text) > _MAX_SHARE * self.page_chars:
                 continue
             self.removals.append(Removal(by=by, what=what, text=snippet(text)))
+            self.removed_prose += prose_chars(node)
             node.decompose()
         if keep:
             self.measures = Measures()  # freed nodes' ids may be reused
@@ -249,7 +253,8 @@ def is_element(node: LexborNode) -> bool:
 
 
 def _direct_children(node: LexborNode) -> list[LexborNode]:
-    return [child for child in node.iter() if is_element(child)]
+    # is_element, inlined: this runs for every container on the page
+    return [child for child in node.iter() if (tag := child.tag) and tag[0] != "-" and tag[0] != "#"]
 
 
 def _looks_like_story_list(node: LexborNode) -> bool:
@@ -262,10 +267,10 @@ def _looks_like_story_list(node: LexborNode) -> bool:
         return False
     # In-page anchors make a table of contents, which is part of the article.
     links = [a for a in node.css("a") if not (a.attributes.get("href") or "").startswith("#")]
-    link_chars = sum(len(text_of(a)) for a in links)
-    if link_chars < _LIST_LINK_DENSITY * len(text):
+    link_texts = [text_of(a) for a in links]
+    if sum(map(len, link_texts)) < _LIST_LINK_DENSITY * len(text):
         return False
-    words_per_link = sum(len(text_of(a).split()) for a in links) / max(len(links), 1)
+    words_per_link = sum(len(link.split()) for link in link_texts) / max(len(links), 1)
     return words_per_link >= _LIST_MIN_LINK_WORDS
 
 
@@ -315,12 +320,18 @@ def detect_card_grids(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
             continue
         signatures: dict[tuple[str, str], int] = {}
         for child in children:
-            key = (child.tag, child.attributes.get("class") or "")
+            key = (child.tag, child.attrs.get("class") or "")
             signatures[key] = signatures.get(key, 0) + 1
         if max(signatures.values()) < _LIST_MIN_ITEMS:
             continue
-        cards = sum(1 for child in children if _is_card(child))
-        if cards < _LIST_MIN_ITEMS or cards < _CARD_SHARE * len(children):
+        needed = max(_LIST_MIN_ITEMS, _CARD_SHARE * len(children))
+        cards, left = 0, len(children)
+        for child in children:
+            left -= 1
+            cards += _is_card(child)
+            if cards + left < needed:  # the children left cannot make up the count
+                break
+        if cards < needed:
             continue
         text = text_of(node)
         if text and link_text_chars(node) >= _CARD_LINK_DENSITY * len(text):
@@ -384,14 +395,41 @@ def _in_prose_flow(node: LexborNode) -> bool:
     return False
 
 
+def _contains_any(words: list[str]) -> str:
+    """A selector for the elements whose text holds one of ``words`` (any case)."""
+    return ", ".join(f'*:lexbor-contains("{word}" i)' for word in words)
+
+
+def _short_texts(nodes: list[LexborNode], max_chars: int) -> list[tuple[LexborNode, str]]:
+    """Each of ``nodes`` (in document order) whose text is at most ``max_chars`` long, with it.
+
+    Such selectors match every ancestor of a text too, up to <html>; an element's text holds its
+    children's, so the text of an element around a longer one is never read.
+    """
+    long: set[int] = set()
+    found = []
+    for node in reversed(nodes):  # children before the elements around them
+        if node.mem_id in long:
+            continue
+        text = text_of(node)
+        if len(text) <= max_chars:
+            found.append((node, text))
+            continue
+        ancestor = node.parent
+        while ancestor is not None and ancestor.mem_id not in long:
+            long.add(ancestor.mem_id)
+            ancestor = ancestor.parent
+    found.reverse()
+    return found
+
+
 def detect_ad_labels(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """ "Advertisement" / "Anzeige" labels of ad slots, and "story continues below" markers."""
     words = page.mentions(*AD_LABEL_SEEDS)
     if not words:
         return
-    for seed in page.root.css(", ".join(f'*:lexbor-contains("{word}" i)' for word in words)):
-        text = text_of(seed)
-        if len(text) <= _AD_LABEL_MAX_CHARS and AD_LABEL.match(text):
+    for seed, text in _short_texts(page.root.css(_contains_any(words)), _AD_LABEL_MAX_CHARS):
+        if AD_LABEL.match(text):
             yield seed, "ad label"
 
 
@@ -460,8 +498,8 @@ def _wholly_emphasised(paragraph: LexborNode, text: str) -> bool:
 def detect_promo_paragraphs(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Promo sentences written as paragraphs: "Follow us on WhatsApp", "Sign up for our
     newsletter", an italic "Get in touch with our news team by emailing ..." at the end."""
-    if not PROMO_TEXT.pattern.search(page.folded_text):  # folded already
-        return
+    # No search of the whole page first: most pages hold some promo word, and a search of a long
+    # text costs more than reading the short paragraphs.
     for paragraph in page.root.css("p"):
         text = text_of(paragraph)
         if not text or len(text) > _PROMO_PARAGRAPH_CHARS or not PROMO_TEXT.search(text):
@@ -508,9 +546,8 @@ def detect_author_bios(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
             yield block, "author bio box"
     words = page.mentions(*AUTHOR_BOX_SEEDS)
     if words:
-        for heading in page.root.css(", ".join(f'*:lexbor-contains("{word}" i)' for word in words)):
-            label = text_of(heading)
-            if len(label) <= _AD_LABEL_MAX_CHARS and AUTHOR_BOX_HEADING.match(label):
+        for heading, label in _short_texts(page.root.css(_contains_any(words)), _AD_LABEL_MAX_CHARS):
+            if AUTHOR_BOX_HEADING.match(label):
                 yield page.climb(heading, _BIO_BLOCK_CHARS, allow_prose=True), "author box"
 
 
@@ -525,7 +562,8 @@ def prose_chars(root: LexborNode) -> int:
     """
     total = 0
     for node in root.traverse():
-        if node.tag in _PROSE_TAGS:
+        # The raw own text is never shorter than the stripped one and is cheaper to read.
+        if node.tag in _PROSE_TAGS and len(node.text(deep=False)) >= _PROSE_MIN_CHARS:
             own = node.text(deep=False, strip=True)
             if len(own) >= _PROSE_MIN_CHARS:
                 total += len(own)

@@ -143,10 +143,7 @@ def _prune_and_extract(
         if site_blocks is not None:
             site_blocks.remove_from(pruner)
         remove_boilerplate(pruner)
-    if region is None:
-        expected = prose_chars(tree.body)
-    else:  # only the region was pruned: the rest of the page's prose is as it was
-        expected = page_prose - region.prose + prose_chars(region.node)
+    expected = page_prose - pruner.removed_prose
     document, body_selector = extraction_html(tree, rules, region.node if region is not None else None)
     text, xpath_removals = extract_text(
         document, rule_url, rules, expected_chars=expected, fast_first=detectors
@@ -210,7 +207,9 @@ def _clean(
         failed_rules=tuple(failed_rules),
     )
     says_article = bool(meta.page_type and _ARTICLE_TYPES.search(meta.page_type))
-    verdict = pagekind.judge(signals, lines, page_text, links, says_article=says_article, paywalled=paywalled)
+    verdict = pagekind.judge(
+        signals, lines, page_text, links, says_article=says_article, paywalled=paywalled, units=units
+    )
     if verdict is not None:
         if not says_article:
             # A section or index page of a site has no article for the rule's body selectors to

@@ -54,13 +54,17 @@ INDEX_MAX_SENTENCE_UNITS = 300
 INDEX_LINK_SHARE = 0.5
 INDEX_MAX_SENTENCE_SHARE = 0.35
 
-# Not a letter, digit or combining mark. Python's \w leaves out combining marks (Mn, Mc), which
-# carry vowels in Indic and Southeast Asian scripts, so those blocks and the Hebrew and Arabic
-# points count as letters whole.
-_NON_LETTERS = re.compile(
-    r"(?:[^\w\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
-    r"\u0900-\u0dff\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff]|_)+"
+# Neither a word character nor a combining mark. Python's \w leaves out combining marks (Mn, Mc),
+# which carry vowels in Indic and Southeast Asian scripts, so those blocks and the Hebrew and
+# Arabic points count as letters whole. Only characters outside ASCII are read with it: in ASCII
+# the letters and digits are counted in bytes ("_" is a word character but no letter).
+_NON_WORD = re.compile(
+    r"[^\w\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+    r"\u0900-\u0dff\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff]+"
 )
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# Every byte but the ASCII letters and digits (so all bytes of multi-byte UTF-8 characters too).
+_NOT_ASCII_ALNUM = bytes(b for b in range(256) if not (b < 128 and chr(b).isalnum()))
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CJK_WEIGHT = 3
 # Sentence ends in Latin, CJK, Devanagari and Bengali (danda), Arabic and Urdu, Armenian, Ethiopic,
@@ -78,7 +82,11 @@ _WALL_WORDS = (BOT_CHALLENGE, JAVASCRIPT_REQUIRED, CONSENT_WALL, COOKIE_TEXT, PA
 
 def text_units(text: str) -> int:
     """The size of ``text`` in a script-neutral unit: letters and digits, CJK characters x3."""
-    return len(_NON_LETTERS.sub("", text)) + (_CJK_WEIGHT - 1) * len(_CJK.findall(text))
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _NOT_ASCII_ALNUM))
+    units = len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_ALNUM))
+    other = "".join(_NON_ASCII.findall(text))  # most texts hold few characters outside ASCII
+    return units + len(_NON_WORD.sub("", other)) + (_CJK_WEIGHT - 1) * len(_CJK.findall(other))
 
 
 def is_sentence(line: str) -> bool:
@@ -219,15 +227,18 @@ def judge(
     *,
     says_article: bool,
     paywalled: bool,
+    units: int | None = None,
 ) -> Verdict | None:
     """Why the page holds no article, or ``None`` when its extracted ``lines`` are one.
 
     ``says_article``: the page's metadata calls it an article (then it is never an index page).
     ``paywalled``: the page marks its text as a teaser (see :func:`is_paywalled`). Either way a
     text of a sentence or so is given, not refused as too short.
+    ``units``: the lines' :func:`text_units`, when the caller has counted them already.
     """
     text = "\n".join(lines)
-    units = text_units(text)
+    if units is None:
+        units = text_units(text)
     own = _own_units(lines, text, units)
     if signals.challenge_title and own < CHALLENGE_TITLE_MAX_UNITS:
         return _CHALLENGE

@@ -66,7 +66,11 @@ def render_noscript(tree: LexborHTMLParser) -> None:
     nodes = tree.css("noscript")
     if not nodes:
         return
-    page_text = _squash(text_of(tree.body)) if tree.body is not None else ""
+    # The page's text, before any <noscript> is settled, is needed only to look for copies of one
+    # long enough to be checked (most hold no text: pixels, lazy-image copies).
+    page_text = ""
+    if tree.body is not None and any(len(text_of(node)) >= _DUPLICATE_MIN_CHARS for node in nodes):
+        page_text = _squash(text_of(tree.body))
     checks = _MAX_DUPLICATE_CHECKS
     # Last first: a nested <noscript> is settled before the one around it, so no node is touched
     # after a decomposed ancestor freed it.
@@ -97,6 +101,8 @@ def _squash(text: str) -> str:
 def apply_strip(pruner: Pruner, rules: Sequence[SiteRule]) -> None:
     """Remove every node matched by the rules' ``strip`` selectors, attributed to the rule."""
     for rule in rules:
+        if not rule.strip or pruner.root.css_first(", ".join(rule.strip)) is None:
+            continue  # one scan of the page tells that none of them matches (as on most pages)
         for selector in rule.strip:
             pruner.remove_all(((node, selector) for node in pruner.root.css(selector)), by=rule.label)
 
@@ -156,11 +162,11 @@ def main_region(tree: LexborHTMLParser, page_prose: int) -> Region | None:
     best: Region | None = None
     best_depth = -1
     for node in tree.css(MAIN_REGION_SELECTOR):
+        if headline is not None and not contains(node, headline):
+            continue  # the headline's standfirst and lede would be left out with it
         prose = prose_chars(node)
         if prose < MAIN_REGION_SHARE * page_prose:
             continue
-        if headline is not None and not contains(node, headline):
-            continue  # the headline's standfirst and lede would be left out with it
         depth = _depth(node)
         if depth > best_depth:
             best, best_depth = Region(node, prose), depth

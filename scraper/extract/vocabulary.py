@@ -1,6 +1,6 @@
 """Vocabulary of boilerplate, as named data: what promos, related lists and share bars say.
 
-Detectors in :mod:`scraper.boilerplate` combine these with structure (forms, link density,
+Detectors in :mod:`scraper.extract.detectors` combine these with structure (forms, link density,
 repeated cards), so a word alone never removes article text. English, German, French and
 Spanish are covered; add a language by extending the phrase lists (regex fragments).
 """
@@ -225,26 +225,6 @@ SHARE_ENDPOINTS = [
 SHARE_LINK_SEED = ", ".join(
     f'a[href*="{part}" i]'
     for part in ("share", "intent", "submit", "send", "wa.me", "pin/create", "mailto:?", "bookmarklet")
-)
-# Whole texts of the buttons in a share bar.
-SHARE_TEXT = _whole(
-    [
-        r"share(?: this| on| via| article| story| page)?.{0,20}",
-        r"tweet",
-        r"e-?mail",
-        r"copy(?: the)? link",
-        r"link copied",
-        r"print",
-        r"teilen",
-        r"drucken",
-        r"partager",
-        r"compartir",
-        r"imprimer",
-        r"imprimir",
-        r"facebook|twitter|x|linkedin|whatsapp|pinterest|reddit|telegram|flipboard|bluesky|threads|xing",
-        r"\d+",
-        r"comments?",
-    ]
 )
 # Fields that only a sign-up or log-in form has.
 FORM_FIELD_SELECTOR = (
