@@ -111,10 +111,13 @@ def clean_page(source: PageSource, settings: CleanSettings) -> Outcome:
 
     try:
         page = source.read_page()
-        blocks = frozenset(learn_page(page, "")[1]) if settings.read_blocks else frozenset()
         learned = settings.site_blocks.get(source.site) if source.site else None
         rules = list(settings.rules) if settings.rules else None
-        article = engine.clean(page, settings.url, rules=rules, timeout=settings.timeout, site_blocks=learned)
+        keys: set[str] | None = set() if settings.read_blocks else None
+        article = engine.clean(
+            page, settings.url, rules=rules, timeout=settings.timeout, site_blocks=learned, block_keys=keys
+        )
+        blocks = frozenset(keys or ())
     except ScraperError as exc:
         return Outcome(error=exc)
     except Exception as exc:  # an engine bug must not end a batch of ten thousand pages

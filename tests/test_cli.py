@@ -382,10 +382,10 @@ def test_two_jobs_keep_jsonl_in_input_order(saved: Path, tmp_path: Path) -> None
     assert without_added(one) == without_added(two)
 
 
-def _crashing_clean(html, url=None, *, rules=None, timeout=None, site_blocks=None):
+def _crashing_clean(html, url=None, **options):
     if b"CRASH" in html.body:
         os._exit(13)  # a worker dying the way a segfault or the OOM killer would end it
-    return _real_clean(html, url, rules=rules, site_blocks=site_blocks)
+    return _real_clean(html, url, **options)
 
 
 _real_clean = scraper.clean

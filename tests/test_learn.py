@@ -54,6 +54,14 @@ def test_a_block_needs_several_pages_and_most_of_them() -> None:
     assert not memory.learned()  # 3 of 7 pages: not most of them
 
 
+def test_clean_reads_the_same_block_keys_as_the_learning_pass_from_its_own_parse() -> None:
+    for index in range(3):
+        html = harbour_page(index, quote=index == 1)
+        keys: set[str] = set()
+        scraper.clean(html, url="https://harbourpost.example/news/x", block_keys=keys)
+        assert keys == read_page(html)[1] and block_key(PLUG) in keys
+
+
 def test_learned_blocks_are_removed_with_the_evidence() -> None:
     memory = BlockMemory()
     pages = [harbour_page(i) for i in range(5)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from scraper.extract.linefilter import filter_lines
 from scraper.extract.maintext import extract_text
 from scraper.extract.metadata import Metadata, extract_metadata
 from scraper.extract.prune import apply_strip, drop_noise, extraction_html, main_region
-from scraper.extract.sitememory import LearnedBlocks
+from scraper.extract.sitememory import LearnedBlocks, text_blocks
 from scraper.extract.timelimit import time_limit
 from scraper.rules.book import RuleBook, SiteRule, resolve_rules
 
@@ -59,18 +59,21 @@ VERSIONS = {dist: installed_version(dist) for dist in ("scraper", "trafilatura",
 RulesArg = RuleBook | str | Path | Sequence[str | Path] | None
 
 
-def _header(headers: dict[str, str], name: str) -> str | None:
-    return next((value for key, value in headers.items() if key.lower() == name), None)
-
-
-def _to_text(html: str | bytes | Page) -> tuple[str, bytes]:
+def _to_text(html: str | bytes | Page) -> str:
     if isinstance(html, Page):
-        return decode_html(html.body, _header(html.headers, "content-type"))[0], html.body
+        return html.text
     if isinstance(html, bytes):
-        return decode_html(html)[0], html
+        return decode_html(html)[0]
     if isinstance(html, str):
-        return html, html.encode("utf-8", errors="surrogatepass")
+        return html
     raise InputError(f"html must be str, bytes or a Page, not {type(html).__name__}")
+
+
+def _source_sha256(html: str | bytes | Page) -> str:
+    """The digest of the page as given: its bytes, or a ``str`` as UTF-8."""
+    raw = html.body if isinstance(html, Page) else html
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", errors="surrogatepass")
+    return hashlib.sha256(data).hexdigest()
 
 
 def clean(
@@ -80,6 +83,7 @@ def clean(
     rules: RulesArg = None,
     timeout: float | None = None,
     site_blocks: LearnedBlocks | None = None,
+    block_keys: set[str] | None = None,
 ) -> Article:
     """Return the clean article of one page.
 
@@ -90,9 +94,11 @@ def clean(
     ``rules`` is a :class:`~scraper.rules.RuleBook`, or extra rule folders (a path or a list)
     layered on the shipped rules and ``$SCRAPER_RULES_DIR``; ``None`` means those two only.
 
-    ``timeout`` (seconds) bounds the time spent on this page (see :mod:`scraper.timelimit`).
+    ``timeout`` (seconds) bounds the time spent on this page (see :mod:`scraper.extract.timelimit`).
     ``site_blocks`` are blocks learned as boilerplate from other pages of the same site
-    (:mod:`scraper.learn`); they are removed and recorded as ``detector:site-memory``.
+    (:mod:`scraper.extract.sitememory`); they are removed and recorded as ``detector:site-memory``.
+    ``block_keys``, when given, receives the keys of the page's text blocks (what the site memory
+    learns from), read from the same parse.
 
     Raises :class:`NoArticleError` when the page holds no article (with ``.reason``),
     :class:`InputError` for input that is not a page, :class:`RuleError` for bad rule files,
@@ -102,7 +108,7 @@ def clean(
         url = html.final_url or html.url
     book = resolve_rules(rules)  # outside the limit: loading rules is not the page's fault
     with time_limit(timeout):
-        return _clean(html, url, book, site_blocks)
+        return _clean(html, url, book, site_blocks, block_keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +158,13 @@ def _prune_and_extract(
 
 
 def _clean(
-    html: str | bytes | Page, url: str | None, book: RuleBook, site_blocks: LearnedBlocks | None = None
+    html: str | bytes | Page,
+    url: str | None,
+    book: RuleBook,
+    site_blocks: LearnedBlocks | None = None,
+    block_keys: set[str] | None = None,
 ) -> Article:
-    text_html, raw = _to_text(html)
+    text_html = _to_text(html)
     tree = LexborHTMLParser(text_html)
     if tree.body is None or not text_html.strip():
         raise NoArticleError("the page is empty", reason="empty")
@@ -163,6 +173,8 @@ def _clean(
     rule_url = url or meta.canonical_url
     applicable = book.for_url(rule_url)
     drop_noise(tree)
+    if block_keys is not None:
+        block_keys.update(key for _, key in text_blocks(tree.body))
     page_text = text_of(tree.body)
     links = pagekind.read_links(tree.body, page_text)
 
@@ -202,7 +214,7 @@ def _clean(
         warnings.append("the page body held little of the article; used the JSON-LD articleBody")
     paywalled = pagekind.is_paywalled(meta.free, page_text, units)
     article = replace(
-        _article(meta, url, text, raw, (*found.removals, *line_removals), warnings),
+        _article(meta, url, text, _source_sha256(html), (*found.removals, *line_removals), warnings),
         paywalled=paywalled,
         failed_rules=tuple(failed_rules),
     )
@@ -285,30 +297,25 @@ def _rule_lost(rule_text: str, generic_text: str) -> bool:
     return shared < RULE_MIN_SHARE * len(lines)
 
 
+# The Metadata fields an Article carries as they are (every field the two share by name).
+_CARRIED = tuple(f.name for f in fields(Metadata) if f.name in {g.name for g in fields(Article)})
+
+
 def _article(
     meta: Metadata,
     url: str | None,
     text: str,
-    raw: bytes,
+    source_sha256: str,
     removed: tuple[Removal, ...],
     warnings: list[str],
 ) -> Article:
     return Article(
         text=text,
-        title=meta.title,
-        authors=meta.authors,
-        published=meta.published,
-        modified=meta.modified,
-        sitename=meta.sitename,
-        language=meta.language,
-        description=meta.description,
-        tags=meta.tags,
+        **{name: getattr(meta, name) for name in _CARRIED},
         url=url or meta.canonical_url,
-        canonical_url=meta.canonical_url,
-        image=meta.image,
         word_count=len(_WORD.findall(text)),
         text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        source_sha256=hashlib.sha256(raw).hexdigest(),
+        source_sha256=source_sha256,
         versions=dict(VERSIONS),
         removed=removed,
         warnings=tuple(warnings),
