@@ -1,7 +1,7 @@
 """Draft a site rule from saved pages of one site: the blocks they repeat become rule entries.
 
 ``scraper rules learn`` reads the pages, finds the text blocks repeated on most of them (as the
-site memory in :mod:`scraper.learn` does), and writes each as a ``strip`` selector when one
+site memory in :mod:`scraper.extract.sitememory` does), and writes each as a ``strip`` selector when one
 stable selector picks exactly that block on every page where it occurs (no generated class
 names such as ``css-1x2y3z``: they change with every deploy), else as ``drop_lines`` patterns
 for its lines. The tests come from the pages themselves: a sentence of the article that must

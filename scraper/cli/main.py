@@ -161,8 +161,8 @@ def clean(
 
 
 def _register_commands() -> None:
-    """``crawl`` and ``fetch`` live in :mod:`scraper.cli_web`, the ``rules`` group in
-    :mod:`scraper.cli_rules` and :mod:`scraper.cli_rules_make`; they join the group here."""
+    """``crawl`` and ``fetch`` live in :mod:`scraper.cli.web`, the ``rules`` group in
+    :mod:`scraper.cli.rules` and :mod:`scraper.cli.rules_make`; they join the group here."""
     from scraper.cli.rules import rules_group
     from scraper.cli.rules_make import import_ftr_command, learn_command
     from scraper.cli.web import crawl_command, fetch_command

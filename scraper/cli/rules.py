@@ -1,6 +1,6 @@
 """The ``scraper rules`` commands: ``check`` rule files and ``show`` what rules do to a page.
 
-Thin click layers over :mod:`scraper.rulecheck`; ``rules_group`` is a plain click group, so
+Thin click layers over :mod:`scraper.authoring.check`; ``rules_group`` is a plain click group, so
 more commands (an importer of other rule formats) can be added to it with ``add_command``.
 
 Exit statuses of ``scraper rules check``: 0 every file parsed and every test passed (warnings

@@ -1,7 +1,7 @@
 """``scraper rules learn`` and ``scraper rules import-ftr``: commands that write rule files.
 
-``learn`` drafts a site rule from saved pages of the site (:mod:`scraper.rulelearn`);
-``import-ftr`` converts fivefilters ftr-site-config files (:mod:`scraper.ftr`). Both write
+``learn`` drafts a site rule from saved pages of the site (:mod:`scraper.authoring.draft`);
+``import-ftr`` converts fivefilters ftr-site-config files (:mod:`scraper.authoring.ftr`). Both write
 with a temporary file and a rename, and never replace an existing file unless told to.
 """
 

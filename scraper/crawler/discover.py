@@ -5,7 +5,7 @@ Pure functions of bytes and strings: nothing here fetches. Feeds go through feed
 knows every RSS/Atom/RDF dialect and their broken variants); sitemaps through lxml with
 entity expansion, DTD loading and network access off, because a sitemap is untrusted input
 that may try XXE or an entity bomb; HTML through selectolax. Every URL comes out normalised
-(:func:`scraper.urls.normalize_url`) and each list is deduplicated in document order.
+(:func:`scraper.web.urls.normalize_url`) and each list is deduplicated in document order.
 """
 
 from __future__ import annotations

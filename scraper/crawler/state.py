@@ -528,7 +528,7 @@ class CrawlState:
                 )
 
     def learned_blocks(self, site: str) -> LearnedBlocks | None:
-        """The blocks of ``site`` with enough evidence to be removed (see :mod:`scraper.learn`)."""
+        """The blocks of ``site`` with enough evidence to be removed (:mod:`scraper.extract.sitememory`)."""
         row = self._db.execute("SELECT pages FROM site_pages WHERE site = ?", (site,)).fetchone()
         if row is None:
             return None

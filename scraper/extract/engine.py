@@ -3,7 +3,7 @@
 decode → parse (selectolax) → metadata → rules for the host → drop noise, strip, detect
 boilerplate → extract main text (trafilatura; rescue pass if it lost the article; generic pass if
 the site rule failed) → filter lines → JSON-LD body if the DOM showed little → the refusal policy
-on what was extracted (:mod:`scraper.pagekind`) → Article.
+on what was extracted (:mod:`scraper.extract.pagekind`) → Article.
 Pure: no disk writes, no network, no global state beyond caches; safe in many processes.
 """
 

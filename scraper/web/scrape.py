@@ -2,7 +2,7 @@
 
 Both are polite by default (robots.txt obeyed, an honest User-Agent) and synchronous; a
 pipeline that fetches many pages should use :func:`scraper.crawl` or
-:class:`scraper.session.WebSession`, which keep per-host limits across requests.
+:class:`scraper.web.session.WebSession`, which keep per-host limits across requests.
 """
 
 from __future__ import annotations

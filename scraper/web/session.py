@@ -102,7 +102,7 @@ class WebSession:
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> Page:
-        """Fetch ``url`` politely; see :meth:`scraper.fetch.Fetcher.fetch` for the errors."""
+        """Fetch ``url`` politely; see :meth:`scraper.web.client.Fetcher.fetch` for the errors."""
         return await self._fetcher.fetch(url, accept=accept, etag=etag, last_modified=last_modified)
 
     async def _fetch_robots(self, url: str) -> tuple[int, bytes]:
