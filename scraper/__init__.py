@@ -8,8 +8,6 @@ stack (``import scraper`` itself loads nothing heavy).
 from __future__ import annotations
 
 from importlib import import_module as _import_module
-from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
-from importlib.metadata import version as _version
 from typing import TYPE_CHECKING
 
 from scraper.article import Article, Page, Removal
@@ -49,9 +47,11 @@ _LAZY = {
 
 def __getattr__(name: str) -> object:
     if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
         try:
-            return _version("scraper")
-        except _PackageNotFoundError:  # a checkout that was never installed
+            return version("scraper")
+        except PackageNotFoundError:  # a checkout that was never installed
             return "unknown"
     module = _LAZY.get(name)
     if module is None:
