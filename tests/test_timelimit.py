@@ -212,3 +212,14 @@ def test_a_block_that_ends_at_the_limit_leaves_no_stray_exception(quick_thread_s
         for _ in range(200):  # a stray exception would surface here, after the block
             pass
     assert outcomes["timed out"] > 0 and outcomes["in time"] > 0
+
+
+def test_in_the_main_thread_the_limit_stops_a_backtracking_regex_and_puts_the_default_back() -> None:
+    """An asynchronous exception cannot stop a regex matching in C; the alarm can, where it is free."""
+    import re
+
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+    with pytest.raises(scraper.ExtractionTimeout), time_limit(0.3):
+        re.match(r"^(a+)+$", "a" * 40 + "b")  # hours of backtracking without the alarm
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

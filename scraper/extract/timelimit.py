@@ -26,6 +26,7 @@ import heapq
 import itertools
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -194,6 +195,7 @@ class _TimeLimit:
         self._error = error
         self._deadline: _Deadline | None = None
         self._entered = False
+        self._alarm: type[_Expired] | None = None
 
     def _expired_error(self) -> BaseException:
         return self._error(f"{self._what} took longer than {self._seconds:g} s; the page was given up")
@@ -212,6 +214,15 @@ class _TimeLimit:
         if not self._seconds:
             return
         expired = type("_Expired", (_Expired,), {"__module__": __name__, "limit": self})
+        if _alarm_is_free():
+            self._alarm = expired
+
+            def on_alarm(_signum: int, _frame: object) -> None:
+                raise expired
+
+            signal.signal(signal.SIGALRM, on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, self._seconds)
+            return
         limits = _thread_limits()
         deadline = self._deadline = _Deadline(time.monotonic() + self._seconds, expired, limits)
         limits.top = deadline
@@ -227,6 +238,15 @@ class _TimeLimit:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self._alarm is not None:
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            except self._alarm:  # it fired just as the block ended: the block did run over
+                exc_type = self._alarm
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            if exc_type is self._alarm:
+                raise self._expired_error() from None
+            return
         deadline = self._deadline
         if deadline is None:
             return
@@ -244,6 +264,17 @@ class _TimeLimit:
 
 
 _EXIT = _TimeLimit.__exit__.__code__
+
+
+def _alarm_is_free() -> bool:
+    """Whether this thread may use SIGALRM: the main thread, and no one (a host, or an enclosing
+    limit) holds the signal or runs an interval timer."""
+    return (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+        and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    )
 
 
 def time_limit(
