@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Site memory (``scraper.learn``): leak rate and F1 with and without it, on groups of pages of one site.
+"""Site memory (``scraper.extract.sitememory``): leak rate and F1 with and without it, by site.
 
     python benchmarks/learning.py                 # both kinds of groups below
     python benchmarks/learning.py --sites 8 --pages 12

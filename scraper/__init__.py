@@ -47,12 +47,9 @@ _LAZY = {
 
 def __getattr__(name: str) -> object:
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from scraper.io.shipped import installed_version
 
-        try:
-            return version("scraper")
-        except PackageNotFoundError:  # a checkout that was never installed
-            return "unknown"
+        return installed_version("scraper")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'scraper' has no attribute {name!r}")

@@ -65,13 +65,12 @@ class Page:
         assert self._text is not None
         return self._text
 
-    def __getstate__(self) -> tuple[object, ...]:
+    def __getstate__(self) -> dict[str, object]:
         # The decoded text is not sent to worker processes: it would double what crosses over.
-        return (self.url, self.body, self.final_url, self.status, self.headers, self.fetched_at)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
 
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        names = ("url", "body", "final_url", "status", "headers", "fetched_at")
-        for name, value in zip(names, state, strict=True):
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_text", None)
 

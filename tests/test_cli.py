@@ -463,11 +463,27 @@ def test_a_zip_of_pages_is_cleaned_page_by_page_like_the_folder_it_holds(saved: 
     assert run(str(saved), "-o", str(from_folder), "-j", "1").exit_code == 0
     result = run(str(archive), "-o", str(from_zip), "-j", "1")
     assert result.exit_code == 1  # the broken member fails, named; the others are written
-    assert f"error: {archive}:broken.html.gz: not valid gzip data" in result.stderr
+    assert f"error: {archive}/broken.html.gz: not valid gzip data" in result.stderr
     assert "done 3, skipped 0, failed 1" in result.stderr
     written = {name.removeprefix("pages/"): data for name, data in tree_bytes(from_zip).items()}
     folder_texts = {k: v for k, v in tree_bytes(from_folder).items() if k.endswith(".txt")}
     assert {k: v for k, v in written.items() if k.endswith(".txt")} == folder_texts
+
+
+def test_zip_member_names_cannot_write_outside_the_output_folder(tmp_path: Path, article_html) -> None:
+    import zipfile
+
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr(str(tmp_path / "abs.html"), article_html("abs", "An absolute name"))
+        bundle.writestr("../../up.html", article_html("up", "A climbing name"))
+        bundle.writestr("a\\b.html", article_html("back", "A backslash name"))
+    out = tmp_path / "out"
+    result = run(str(archive), "-o", str(out), "-j", "1", "--no-learn")
+    assert result.exit_code == 0, result.stderr
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.txt")}
+    assert written and all(name.startswith("out/evil/") for name in written), written
+    assert "out/evil/up.txt" in written and "out/evil/a/b.txt" in written
 
 
 def test_an_unreadable_zip_fails_by_name(tmp_path: Path) -> None:

@@ -132,7 +132,7 @@ class _Loaded:
 
 
 def _load(folders: Sequence[Path]) -> _Loaded:
-    """Layer the folders as :func:`scraper.rules.build_rulebook` does, but keep going past bad
+    """Layer the folders as :func:`scraper.rules.book.build_rulebook` does, but keep going past bad
     files: they are recorded and left out of the book."""
     parsed: dict[Path, SiteRule | RuleError] = {}
     effective: dict[str, Path] = {}

@@ -15,6 +15,7 @@ import click
 import scraper
 from scraper.batch import CleanSettings, clean_batch, default_jobs, learn_sites
 from scraper.cli.options import (
+    DEFAULT_TIMEOUT,
     EXIT_CONFIG,
     EXIT_FAILED,
     Exit,
@@ -31,16 +32,11 @@ from scraper.io.sink import ArticleSink
 from scraper.io.sources import expand_inputs
 from scraper.rules.book import load_rules
 
-# Seconds one page may take: far above any real page (tens of milliseconds), low enough that a
-# pathological one cannot stall a cron batch.
-DEFAULT_TIMEOUT = 30.0
-
-
 # -- the commands --------------------------------------------------------------------------------
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "SCRAPER"})
-@click.version_option(scraper.__version__, "--version", prog_name="scraper")
+@click.version_option(scraper.__version__, "--version", prog_name="scraper", allow_from_autoenv=False)
 def main() -> None:
     """Clean article body text and metadata out of news and blog pages.
 
@@ -86,9 +82,9 @@ def main() -> None:
 def clean(
     inputs: tuple[str, ...],
     out: Path | None,
-    fmt: str,
+    format: str,
     url: str | None,
-    rules_dirs: tuple[str, ...],
+    rules: tuple[str, ...],
     jobs: int | None,
     timeout: float,
     no_learn: bool,
@@ -116,9 +112,9 @@ def clean(
     """
     if url is not None and len(inputs) != 1:
         raise click.UsageError("--url needs exactly one input (the page at that URL)")
-    rules = list(rules_dirs) or None
+    rule_dirs = list(rules) or None
     try:
-        load_rules(rules or ())  # check every rule file now, before any input is read
+        load_rules(rule_dirs or ())  # check every rule file now, before any input is read
     except RuleError as exc:
         raise Exit(f"bad rules: {exc}", EXIT_CONFIG) from None
     try:
@@ -128,7 +124,7 @@ def clean(
     items = expansion.items
     if url is not None and len(items) != 1:
         raise click.UsageError(f"--url needs exactly one input; {inputs[0]} holds {len(items)} pages")
-    if out is None and len(items) > 1 and not get_format(fmt).streams:
+    if out is None and len(items) > 1 and not get_format(format).streams:
         raise click.UsageError(
             f"{len(items)} pages to clean: give -o/--out DIR, or --format jsonl to stream them to stdout"
         )
@@ -145,10 +141,10 @@ def clean(
                 click.echo(f"learned: {count} repeated blocks from {pages} pages of {site}", err=True)
     reporter = Reporter(len(items), quiet=quiet)
     settings = CleanSettings(
-        url=url, rules=rules, timeout=timeout, site_blocks=site_blocks, skip_paywalled=skip_paywalled
+        url=url, rules=rule_dirs, timeout=timeout, site_blocks=site_blocks, skip_paywalled=skip_paywalled
     )
     outcomes = clean_batch(items, settings, jobs)
-    sink = ArticleSink(fmt, out, echo=lambda text: click.echo(text, nl=False))
+    sink = ArticleSink(format, out, echo=lambda text: click.echo(text, nl=False))
     try:
         stopped = write_all(items, outcomes, sink, reporter, fail_fast=fail_fast)
     finally:

@@ -15,6 +15,9 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # an input, URL or page failed (the rest was done); a crawl was partial
 EXIT_CONFIG = 2  # usage, configuration or rule-file errors: nothing was done
 EXIT_LOCKED = 3  # another run holds the lock: this one did nothing
+# Seconds one page may take: far above any real page (tens of milliseconds), low enough that a
+# pathological one cannot stall a cron batch.
+DEFAULT_TIMEOUT = 30.0
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -31,7 +34,7 @@ def format_option(*, default: str | None = "txt") -> Callable[[Command], Command
     """``--format``: one of the registered output formats."""
     return click.option(
         "--format",
-        "fmt",
+        "format",
         type=click.Choice(format_names()),
         default=default,
         show_default=default is not None,
@@ -46,7 +49,7 @@ QUIET_HELP = "No summary line and no 'skipped' or 'note' lines (errors still sho
 def rules_option(help_text: str = RULES_HELP) -> Callable[[Command], Command]:
     """``--rules DIR``, repeatable."""
     return click.option(
-        "--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help=help_text
+        "--rules", "rules", multiple=True, type=click.Path(exists=True, file_okay=False), help=help_text
     )
 
 

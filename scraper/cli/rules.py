@@ -38,8 +38,6 @@ from scraper.web.scrape import fetch
 from scraper.web.settings import FetchSettings
 
 EXIT_STATUS: dict[Status, int] = {"ok": EXIT_OK, "failed": EXIT_FAILED, "invalid": EXIT_CONFIG}
-EXIT_PAGE = EXIT_FAILED
-EXIT_RULES = EXIT_CONFIG
 # As `scraper clean` by default: one pathological page cannot hang the command.
 SHOW_TIMEOUT = 30.0
 _STATUS_LABEL: dict[Status, str] = {"ok": "ok", "failed": "FAILED", "invalid": "INVALID"}
@@ -193,13 +191,13 @@ def _read_target(target: str, *, allow_private_networks: bool) -> Page:
         try:
             return fetch(target, settings=FetchSettings(allow_private_networks=allow_private_networks))
         except FetchError as exc:
-            raise Exit(f"cannot fetch {exc}", EXIT_PAGE) from None
+            raise Exit(f"cannot fetch {exc}", EXIT_FAILED) from None
     name = Path(target).name
     item = InputItem(label=target, relpath=name, stem=page_stem(name), path=target)
     try:
         return item.read_page()
     except InputError as exc:
-        raise Exit(f"{target}: {exc}", EXIT_PAGE) from None
+        raise Exit(f"{target}: {exc}", EXIT_FAILED) from None
 
 
 def _removal_line(removal: Removal) -> str:
@@ -283,14 +281,14 @@ def show_command(
     try:
         book = read_rules(list(rules_dirs))  # before any fetch: a bad rule file is a usage error
     except RuleError as exc:
-        raise Exit(str(exc), EXIT_RULES) from None
+        raise Exit(str(exc), EXIT_CONFIG) from None
     page = _read_target(target, allow_private_networks=allow_private_networks)
     try:
         found = explain(page, url, book, timeout=SHOW_TIMEOUT)
     except NoArticleError as exc:
-        raise Exit(f"{target}: not an article: {exc} ({exc.reason})", EXIT_PAGE) from None
+        raise Exit(f"{target}: not an article: {exc} ({exc.reason})", EXIT_FAILED) from None
     except ScraperError as exc:
-        raise Exit(f"{target}: {exc}", EXIT_PAGE) from None
+        raise Exit(f"{target}: {exc}", EXIT_FAILED) from None
     for line in _explanation_lines(target, found):
         click.echo(line)
     if not no_diff:

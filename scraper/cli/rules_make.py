@@ -45,10 +45,13 @@ def learn_command(inputs: tuple[str, ...], site: str | None, out: Path | None, f
         raise click.UsageError(str(exc)) from None
     pages = []
     for item in items:
-        if item.path is None:
+        path = getattr(item, "path", None)
+        if path is None:
+            why = "rules are drafted from page files, not stdin or archives"
+            click.echo(f"skipped: {item.label}: {why}", err=True)
             continue
         try:
-            pages.append(SavedPage(Path(item.path), item.read_page()))
+            pages.append(SavedPage(Path(path), item.read_page()))
         except InputError as exc:
             click.echo(f"skipped: {item.label}: {exc}", err=True)
     if len(pages) < 3:

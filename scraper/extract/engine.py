@@ -13,7 +13,6 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
@@ -21,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 from scraper.article import Article, Page, Removal
 from scraper.errors import InputError, NoArticleError
 from scraper.extract import pagekind
+from scraper.extract.bounds import bound_html
 from scraper.extract.decode import decode_html
 from scraper.extract.detectors import Pruner, prose_chars, remove_boilerplate, text_of
 from scraper.extract.linefilter import filter_lines
@@ -29,6 +29,7 @@ from scraper.extract.metadata import Metadata, extract_metadata
 from scraper.extract.prune import apply_strip, drop_noise, extraction_html, main_region
 from scraper.extract.sitememory import LearnedBlocks, text_blocks
 from scraper.extract.timelimit import time_limit
+from scraper.io.shipped import installed_version
 from scraper.rules.book import RuleBook, SiteRule, resolve_rules
 
 _WORD = re.compile(r"\w+")
@@ -43,14 +44,6 @@ JSON_LD_GAIN = 2.0
 # page cleaned without it; it fails if it holds less than this share of that text too.
 RULE_MIN_SHARE = 0.5
 _ARTICLE_TYPES = re.compile(r"article|posting|report|blog|news", re.IGNORECASE)
-
-
-def installed_version(dist: str) -> str:
-    """The installed version of ``dist``, or ``unknown`` (a checkout that was never installed)."""
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "unknown"
 
 
 # Recorded in every Article, so an output says which code produced it.
@@ -164,7 +157,8 @@ def _clean(
     site_blocks: LearnedBlocks | None = None,
     block_keys: set[str] | None = None,
 ) -> Article:
-    text_html = _to_text(html)
+    bounded = bound_html(_to_text(html))  # before any parser: see scraper.extract.bounds
+    text_html = bounded.html
     tree = LexborHTMLParser(text_html)
     if tree.body is None or not text_html.strip():
         raise NoArticleError("the page is empty", reason="empty")
@@ -178,7 +172,7 @@ def _clean(
     page_text = text_of(tree.body)
     links = pagekind.read_links(tree.body, page_text)
 
-    warnings: list[str] = []
+    warnings: list[str] = list(bounded.trimmed)
     failed_rules: list[str] = []
     found = _Extraction("", (), None, 0)
     if page_text:  # a blank page goes straight to the verdict, which says why it is blank

@@ -52,8 +52,6 @@ _YAML_LINE_BREAKS = {"\x85", "\u2028", "\u2029"}
 _JSONL_ESCAPES = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class Written:
     """Where one article came from, as the outputs record it."""

@@ -1,4 +1,4 @@
-"""Where the shipped data folders (``rules/``, ``samples/``) are, installed or from a checkout."""
+"""What is installed: where the shipped data folders (``rules/``, ``samples/``) are, and versions."""
 
 from __future__ import annotations
 
@@ -17,3 +17,13 @@ def shipped_dir(name: str) -> Path:
     if installed.is_dir():
         return installed
     return _PACKAGE.parent / name
+
+
+def installed_version(dist: str) -> str:
+    """The installed version of ``dist``, or ``unknown`` (a checkout that was never installed)."""
+    from importlib.metadata import PackageNotFoundError, version  # costs 30 ms: only when asked
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "unknown"

@@ -4,19 +4,13 @@ that configuration files and command-line options can build them without loading
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
+
+from scraper.io.shipped import installed_version
 
 MIB = 1024 * 1024
 
 
-def _package_version() -> str:
-    try:
-        return version("scraper")
-    except PackageNotFoundError:
-        return "0"
-
-
-DEFAULT_USER_AGENT = f"scraper/{_package_version()} (+https://github.com/scraper-news/scraper)"
+DEFAULT_USER_AGENT = f"scraper/{installed_version('scraper')} (+https://github.com/scraper-news/scraper)"
 
 
 @dataclass(frozen=True, slots=True)
