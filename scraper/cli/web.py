@@ -23,6 +23,7 @@ from tqdm import tqdm
 from scraper.article import Page
 from scraper.batch import CleanSettings, FailedFetch, FetchedPage, clean_batch
 from scraper.cli.options import (
+    DEFAULT_TIMEOUT,
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_LOCKED,
@@ -47,8 +48,6 @@ from scraper.rules.book import load_rules
 from scraper.web.session import Politeness, WebSession
 from scraper.web.settings import FetchSettings
 
-# As `scraper clean` by default: one pathological page cannot hang the command.
-FETCH_CLEAN_TIMEOUT = 30.0
 # Events that mean one article URL is settled, for the progress bar.
 _SETTLED = frozenset(
     {"written", "unchanged", "duplicate", "not-article", "failed", "gave-up", "gone", "skipped-robots"}
@@ -251,9 +250,9 @@ def _kept(page: Page, url: str, raw_dir: Path | None) -> PageSource:
 def fetch_command(
     urls: tuple[str, ...],
     out: Path | None,
-    fmt: str,
+    format: str,
     raw_dir: Path | None,
-    rules_dirs: tuple[str, ...],
+    rules: tuple[str, ...],
     user_agent: str | None,
     ignore_robots: bool,
     allow_private_networks: bool,
@@ -268,11 +267,11 @@ def fetch_command(
         scraper fetch https://example.com/news/story.html
         scraper fetch URL1 URL2 -o articles/ --format md --raw raw/
     """
-    if out is None and len(urls) > 1 and not get_format(fmt).streams:
+    if out is None and len(urls) > 1 and not get_format(format).streams:
         raise click.UsageError(f"{len(urls)} URLs: give -o/--out DIR, or --format jsonl to stream them")
-    rules = list(rules_dirs) or None
+    rule_dirs = list(rules) or None
     try:
-        load_rules(rules or ())
+        load_rules(rule_dirs or ())
     except RuleError as exc:
         raise Exit(f"bad rules: {exc}", EXIT_CONFIG) from None
     fields: dict[str, Any] = {"allow_private_networks": allow_private_networks}
@@ -285,9 +284,9 @@ def fetch_command(
         for url, page in zip(urls, pages, strict=True)
     ]
     reporter = Reporter(len(sources), quiet=quiet)
-    clean_settings = CleanSettings(rules=rules, timeout=FETCH_CLEAN_TIMEOUT, skip_paywalled=skip_paywalled)
+    clean_settings = CleanSettings(rules=rule_dirs, timeout=DEFAULT_TIMEOUT, skip_paywalled=skip_paywalled)
     outcomes = clean_batch(sources, clean_settings)
-    sink = ArticleSink(fmt, out, echo=lambda text: click.echo(text, nl=False))
+    sink = ArticleSink(format, out, echo=lambda text: click.echo(text, nl=False))
     try:
         write_all(sources, outcomes, sink, reporter)
     finally:
