@@ -231,12 +231,17 @@ def _zip_members(path: Path, label: str) -> list[PageSource]:
     base = PurePosixPath(path.name.removesuffix(".zip"))
     members: list[PageSource] = []
     for name in names:
-        rel = PurePosixPath(name)
+        # Only the member's plain name parts name its output: an absolute name, a ``..`` or a
+        # backslash in an archive must not write outside the output folder.
+        parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".", "..")]
+        if not parts:
+            continue
+        rel = PurePosixPath(*parts)
         if not is_page_file(rel.name) or any(part.startswith(".") for part in rel.parts):
             continue
         members.append(
             ZipMember(
-                label=f"{label}:{name}",
+                label=f"{label}/{name}",  # a path into the archive: its pages group as one folder
                 relpath=str(base / rel),
                 stem=str(base / rel.parent / page_stem(rel.name)),
                 archive=str(path),
