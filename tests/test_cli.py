@@ -492,3 +492,11 @@ def test_an_unreadable_zip_fails_by_name(tmp_path: Path) -> None:
     result = run(str(archive), "-o", str(tmp_path / "out"))
     assert result.exit_code == 1
     assert f"error: {archive}: not a readable zip archive" in result.stderr
+
+
+def test_options_come_from_the_environment_under_their_flag_names(saved: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {"SCRAPER_CLEAN_FORMAT": "md", "SCRAPER_CLEAN_OUT": str(out), "SCRAPER_VERSION": "1"}
+    result = CliRunner().invoke(main, ["clean", str(saved), "-j", "1"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr  # SCRAPER_VERSION does not turn the command into --version
+    assert len(list(out.rglob("*.md"))) == 3 and not list(out.rglob("*.txt"))
