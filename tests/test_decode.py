@@ -66,3 +66,28 @@ def test_a_fetched_page_is_decoded_by_its_content_type_header() -> None:
     article = scraper.clean(page)
     assert "l’aube" in article.text
     assert article.url == "https://gare.example/cafe"
+
+
+def test_a_stray_nul_byte_does_not_make_a_page_binary() -> None:
+    # One NUL (a CMS padding a field) in the first 4 KiB used to refuse the whole page as binary.
+    raw = doc('<meta charset="utf-8">').encode("utf-8").replace(b"<title>", b"<title>\x00", 1)
+    raw = raw.replace(b"gare", b"ga\x00re\x01", 1)
+    article = scraper.clean(raw)
+    assert "café de la gare" in article.text
+    assert "\x00" not in article.text
+
+
+def test_random_and_compressed_bytes_are_still_binary() -> None:
+    import gzip
+    import random
+
+    import pytest
+
+    from scraper.extract.decode import looks_binary
+
+    samples = [random.Random(seed).randbytes(4096) for seed in range(50)]
+    samples.append(gzip.compress(random.Random(7).randbytes(8192), mtime=0)[2:])  # headerless deflate
+    assert all(looks_binary(sample) for sample in samples)
+    with pytest.raises(scraper.NoArticleError) as caught:
+        scraper.clean(b"<html><body><p>" + samples[0] + b"</p></body></html>")
+    assert caught.value.reason == "binary"

@@ -713,3 +713,48 @@ def test_teasers_next_to_the_headline_are_not_its_date() -> None:
         "<p>Posted June 2, 2021</p></div>"
     )
     assert meta(page("", body)).published == "2021-06-02"
+
+
+# --------------------------------------------------------------------------------------------
+# JSON-LD repair takes linear time, whatever the page holds
+# --------------------------------------------------------------------------------------------
+
+PATHOLOGICAL_JSON_LD = {
+    "newlines": "{" + "\n" * 200_000 + "}x",  # ^\s*//.*$ with MULTILINE took ~35 s on this
+    "unclosed-comments": "{" + "/* " * 70_000 + "x",  # /\*.*?\*/ rescanned the rest at every opener
+    "comment-lines": "{" + "\n //" * 50_000 + "\n}x",
+    "commas-and-spaces": "{" + ", " * 100_000,
+    "unclosed-strings": "{" + '"a\\' * 60_000,
+    "headline-keys": "{" + '"headline": "' * 15_000,
+    "author-keys": "{" + '"author": {' * 15_000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL_JSON_LD))
+def test_broken_json_ld_is_read_in_linear_time(name: str) -> None:
+    import time
+
+    from scraper.extract.metadata.jsonld import parse_json
+
+    text = PATHOLOGICAL_JSON_LD[name]
+    started = time.perf_counter()
+    parse_json(text)
+    meta(page(ld(text) + "<title>T</title>"))
+    assert time.perf_counter() - started < 3  # well under 0.2 s here; generous for a busy machine
+
+
+def test_json_ld_repair_keeps_strings_and_drops_comments_and_trailing_commas() -> None:
+    from scraper.extract.metadata.jsonld import parse_json
+
+    text = (
+        '// a comment line\n{"@type": "NewsArticle", "headline": "A // b, } /* c */", /* note */\n'
+        '"keywords": ["x", "y", /* last */ ], "url": "https://example.com/a",}'
+    )
+    assert parse_json(text) == [
+        {
+            "@type": "NewsArticle",
+            "headline": "A // b, } /* c */",
+            "keywords": ["x", "y"],
+            "url": "https://example.com/a",
+        }
+    ]

@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scraper.article import Article, Removal
-from scraper.io.atomic import atomic_open, atomic_write_json, atomic_write_text
+from scraper.io.atomic import (
+    atomic_open,
+    atomic_write_files,
+    atomic_write_json,
+    atomic_write_text,
+    sweep_stale_temps,
+)
 from scraper.io.formats import (
     FRONT_MATTER_KEYS,
     OutputFormat,
@@ -32,6 +40,7 @@ def write_article(article: Article, out: Path, stem: str, fmt: str, *, source: s
 
 def render(article: Article, fmt: str, *, source: str, relpath: str, added: str) -> str:
     return get_format(fmt).render(article, Written(source=source, relpath=relpath, added=added))
+
 
 ARTICLE = Article(
     text='First paragraph.\n\nSecond "quoted" paragraph: with a colon.',
@@ -269,3 +278,98 @@ def test_render_for_stdout() -> None:
     assert render(ARTICLE, "md", source="s", relpath="r", added="t").startswith("---\ntitle: ")
     with pytest.raises(ValueError):
         render(ARTICLE, "xml", source="s", relpath="r", added="t")
+
+
+# -- an article's files change together; leftovers of a kill are swept -----------------------------------
+
+
+def fail_second_file_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the second fsync of a regular file fail as a full disk does (folder fsyncs pass)."""
+    real_fsync = os.fsync
+    synced: list[int] = []
+
+    def fsync(fd: int) -> None:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            synced.append(fd)
+            if len(synced) == 2:
+                raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+def test_a_failed_write_of_the_second_file_leaves_the_old_pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    old = write_article(ARTICLE, out, "story", "txt", source="a.html")
+    before = {path.name: path.read_bytes() for path in old}
+    fail_second_file_fsync(monkeypatch)
+    changed = Article(text="Entirely new text.", title="New title", word_count=3)
+    with pytest.raises(OSError, match="No space left"):
+        write_article(changed, out, "story", "txt", source="a.html")
+    assert {path.name: path.read_bytes() for path in old} == before  # both old, not one new
+    assert leftovers(out) == []
+
+
+def test_atomic_write_files_writes_every_file(tmp_path: Path) -> None:
+    atomic_write_files([(tmp_path / "a" / "x.txt", b"one"), (tmp_path / "b" / "x.json", b"two")])
+    assert (tmp_path / "a" / "x.txt").read_bytes() == b"one"
+    assert (tmp_path / "b" / "x.json").read_bytes() == b"two"
+    assert leftovers(tmp_path / "a") == leftovers(tmp_path / "b") == []
+
+
+def test_stale_temp_files_are_swept_when_the_output_folder_is_opened_again(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "news.example").mkdir(parents=True)
+    hour_ago = time.time() - 2 * 3600
+    stale = [out / ".story.txt.k2j3h4g5.tmp", out / "news.example" / ".x.json.ab_cd123.tmp"]
+    young = out / ".fresh.txt.zz99yy88.tmp"  # a run still writing it
+    not_ours = [out / ".notes.tmp", out / "draft.tmp", out / "story.txt"]
+    for path in [*stale, young, *not_ours]:
+        path.write_bytes(b"partial")
+    for path in [*stale, *not_ours]:
+        os.utime(path, (hour_ago, hour_ago))
+    with ArticleSink("txt", out):
+        pass
+    assert not any(path.exists() for path in stale)
+    assert young.exists()
+    assert all(path.exists() for path in not_ours)
+    assert sweep_stale_temps(out, max_age=0) == 1  # the young one, when asked to
+
+
+def test_a_stream_write_that_fails_part_way_keeps_the_old_stream_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with ArticleSink("jsonl", out) as sink:
+        sink.write(ARTICLE, stem="old", source="old.html")
+    before = (out / "articles.jsonl").read_bytes()
+
+    class TornHandle:
+        """Writes half of the second line, then fails as a full disk does."""
+
+        def __init__(self, handle: Any) -> None:
+            self.handle, self.calls = handle, 0
+
+        def write(self, data: bytes) -> int:
+            self.calls += 1
+            if self.calls == 2:
+                self.handle.write(data[: len(data) // 2])
+                raise OSError(28, "No space left on device")
+            return self.handle.write(data)
+
+    with pytest.raises(OSError, match="earlier write failed"), ArticleSink("jsonl", out) as sink:
+        sink._handle = TornHandle(sink._handle)  # type: ignore[assignment]
+        sink.write(ARTICLE, stem="a", source="a.html")
+        with pytest.raises(OSError):
+            sink.write(ARTICLE, stem="b", source="b.html")
+        with pytest.raises(OSError, match="not saved"):
+            sink.write(ARTICLE, stem="c", source="c.html")
+    assert (out / "articles.jsonl").read_bytes() == before
+    assert leftovers(out) == []
+
+
+def test_a_name_that_is_not_utf8_is_recorded_escaped(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    paths = write_article(ARTICLE, out, "caf\udce9", "txt", source="in/caf\udce9.html")
+    record = json.loads(paths[1].read_text(encoding="utf-8"))
+    assert record["source"] == "in/caf\\xe9.html"

@@ -55,6 +55,13 @@ class Reporter:
         self.say(f"error: {why}" if why.startswith(f"{label}: ") else f"error: {label}: {why}")
         self.bar.update()
 
+    def lost(self, count: int, why: str) -> None:
+        """``count`` articles reported done were not written after all (their batch file failed)."""
+        moved = min(count, self.done)
+        self.done -= moved
+        self.failed += moved
+        self.say(f"error: {why}")
+
     def close(self) -> None:
         self.bar.close()
         if not self.quiet:
@@ -69,13 +76,20 @@ def write_all(
     *,
     fail_fast: bool = False,
 ) -> bool:
-    """Write every article as it comes and report every outcome; True if stopped early."""
+    """Write every article as it comes and report every outcome; True if stopped early.
+
+    A batch stream file (``--format jsonl -o DIR``) is saved only when the block ends; if that
+    fails, the articles reported done into it are counted failed, so the summary tells the truth.
+    """
+    pending = 0  # articles written into a stream file that is not saved yet
+    batched = sink.stream_path is not None and not sink.append
     try:
         with sink:
             for item, outcome in zip(items, outcomes, strict=True):
                 if outcome.article is not None:
                     try:
                         sink.write(outcome.article, stem=item.stem, source=item.label, relpath=item.relpath)
+                        pending += batched
                     except (OSError, UnicodeError, ValueError) as exc:
                         outcome = Outcome(error=ScraperError(f"cannot write its output: {exc}"))
                 if _report(reporter, item, outcome) and fail_fast:
@@ -85,7 +99,11 @@ def write_all(
             click.echo(f"{sink.stream_path} left as it was: a stopped run does not replace it", err=True)
         return True
     except OSError as exc:
-        raise click.ClickException(f"cannot write {sink.stream_path or sink.out}: {exc}") from None
+        where = sink.stream_path or sink.out
+        if not pending:
+            raise click.ClickException(f"cannot write {where}: {exc}") from None
+        what = "the article cleaned for it is" if pending == 1 else f"the {pending} articles for it are"
+        reporter.lost(pending, f"{where}: cannot write it ({exc}); {what} not written")
     return False
 
 

@@ -1,21 +1,32 @@
 """Writes that never leave half a file: a reader sees the old file or the new one.
 
 Every file is written to a hidden temporary file next to it, flushed, fsynced and moved into
-place with :func:`os.replace`; a re-run overwrites rather than duplicates. Appends (a crawl's
-JSONL file that grows run after run) are single fsynced writes whose torn tail, after a kill,
-:func:`repair_tail` cuts.
+place with :func:`os.replace`; a re-run overwrites rather than duplicates. Files that belong
+together (an article's ``.txt`` and ``.json``) are written by :func:`atomic_write_files`: every
+temporary file first, then the renames, so a full disk leaves the old pair, not half of a new one.
+Appends (a crawl's JSONL file that grows run after run) are single fsynced writes whose torn tail,
+after a kill, :func:`repair_tail` cuts. A kill can still leave a temporary file behind;
+:func:`sweep_stale_temps` removes those at the next run.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
+
+# The temporary files made here: ``.<name>.<8 random characters>.tmp`` (tempfile.mkstemp's names).
+_TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp", re.DOTALL)
+# A temporary file this old is a leftover of a killed run, not a write in progress.
+STALE_TEMP_SECONDS = 3600.0
 
 
 @lru_cache(maxsize=1)
@@ -50,11 +61,8 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str = "utf-8") -> I
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open mode must be 'w' or 'wb', not {mode!r}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
+    fd, tmp = _temp_beside(path)
     try:
-        os.fchmod(fd, _file_mode())
         kwargs: dict[str, Any] = {} if mode == "wb" else {"encoding": encoding, "newline": "\n"}
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
@@ -65,6 +73,78 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str = "utf-8") -> I
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def _temp_beside(path: Path) -> tuple[int, Path]:
+    """A new hidden temporary file in ``path``'s folder (created), with a plain file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, _file_mode())
+    except BaseException:
+        os.close(fd)
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return fd, Path(tmp_name)
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """``data`` in a temporary file beside ``path``, on disk; the temporary file's path."""
+    fd, tmp = _temp_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def atomic_write_files(files: Sequence[tuple[str | Path, bytes]]) -> None:
+    """Write files that belong together so that they change together, or not at all.
+
+    Every file is written and fsynced to its temporary file before any is renamed: an I/O error
+    (a full disk, a file size limit) while writing leaves every target as it was. The renames
+    need no space; should one still fail, the targets not yet renamed keep their old content.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            staged.append((_stage(Path(path), data), Path(path)))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for folder in dict.fromkeys(path.parent for _, path in staged):
+        _fsync_dir(folder)
+
+
+def sweep_stale_temps(folder: str | Path, max_age: float = STALE_TEMP_SECONDS) -> int:
+    """Remove the temporary files a killed run left under ``folder``; how many were removed.
+
+    Only regular files named like this module's temporary files and untouched for ``max_age``
+    seconds: a file being written by a run that is still going is younger. Anything that cannot
+    be listed or removed is left alone.
+    """
+    cutoff = time.time() - max_age
+    removed = 0
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        for name in filenames:
+            if not name.endswith(".tmp") or not _TEMP_NAME.fullmatch(name):
+                continue
+            where = os.path.join(dirpath, name)
+            try:
+                info = os.lstat(where)
+                if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                    os.unlink(where)
+                    removed += 1
+            except OSError:
+                continue
+    return removed
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

@@ -9,7 +9,9 @@
 A stream format (``jsonl``) in a folder collects the batch in a temporary file that replaces
 the old one only when the ``with`` block ends cleanly (an aborted run leaves the previous file
 whole); with ``append=True`` (a crawl, whose file grows run after run) each article is one
-fsynced append instead. Every other file is written atomically (:mod:`scraper.io.atomic`).
+fsynced append instead. Every other file is written atomically (:mod:`scraper.io.atomic`), the
+files of one article together (both or neither change). Temporary files a killed run left in the
+output folder are removed when the next run opens it.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
 from scraper.article import Article
-from scraper.io.atomic import append_line, atomic_open, repair_tail
+from scraper.io.atomic import append_line, atomic_open, atomic_write_files, repair_tail, sweep_stale_temps
 from scraper.io.formats import OutputFormat, Written, get_format, utc_now
+from scraper.io.sources import readable_name
 
 
 def url_stem(url: str) -> str:
@@ -65,6 +68,8 @@ class ArticleSink:
         self._context: Any = None
         self._handle: IO[bytes] | None = None
         self._append_lock = threading.Lock()  # crawl writes come from several threads
+        self._swept = False
+        self._broken: OSError | None = None  # a failed write to the batch's stream file
 
     @property
     def stream_path(self) -> Path | None:
@@ -83,11 +88,23 @@ class ArticleSink:
         return [base.parent / (base.name + suffix) for suffix in self.format.suffixes]
 
     def repair(self) -> bool:
-        """Cut a torn last line a killed append left in the stream file; True if one was cut."""
+        """Cut a torn last line a killed append left in the stream file; True if one was cut.
+
+        Stale temporary files of a killed run go too (see :meth:`sweep`).
+        """
+        self.sweep()
         stream = self.stream_path
         return stream is not None and repair_tail(stream)
 
+    def sweep(self) -> int:
+        """Remove the temporary files a killed run left in the output folder (once per sink)."""
+        if self._swept or self.out is None or not self.out.is_dir():
+            return 0
+        self._swept = True
+        return sweep_stale_temps(self.out)
+
     def __enter__(self) -> ArticleSink:
+        self.sweep()
         stream = self.stream_path
         if stream is not None and not self.append:
             self._context = atomic_open(stream, "wb")
@@ -98,17 +115,28 @@ class ArticleSink:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         context, self._context, self._handle = self._context, None, None
-        if context is not None:
-            context.__exit__(kind, error, trace)
+        if context is None:
+            return
+        broken, self._broken = self._broken, None
+        if broken is not None and kind is None:
+            # A write failed part-way: the file may hold a torn line, so it must not replace the old one.
+            why = broken.strerror or str(broken)
+            failure = OSError(broken.errno, f"an earlier write failed ({why}); not saved")
+            context.__exit__(OSError, failure, None)
+            raise failure
+        context.__exit__(kind, error, trace)
 
     def write(self, article: Article, *, stem: str, source: str, relpath: str | None = None) -> list[Path]:
         """Write one article; return the files it went to.
 
         Everything is serialised before the first byte is written, so an article that cannot be
         (a lone surrogate: ``UnicodeError``) fails without leaving one file of a pair new and one
-        old. Disk errors raise ``OSError``.
+        old; the files are then written together (:func:`atomic_write_files`), so a disk error
+        (``OSError``) leaves the old pair too. A source or path from a file name that is not UTF-8
+        is recorded escaped (:func:`readable_name`) rather than lost.
         """
-        origin = Written(source=source, relpath=relpath or stem, added=self.added)
+        where = readable_name(relpath or stem)
+        origin = Written(source=readable_name(source), relpath=where, added=self.added)
         if self.out is None:
             self.echo(self.format.render(article, origin))
             return []
@@ -119,13 +147,17 @@ class ArticleSink:
                     append_line(stream, line)
             elif self._handle is None:
                 raise RuntimeError(f"{self.format.name} output is written inside the sink's with block")
+            elif self._broken is not None:
+                raise OSError(self._broken.errno, f"{stream} is not saved: an earlier write to it failed")
             else:
-                self._handle.write(line)
+                try:
+                    self._handle.write(line)
+                except OSError as exc:
+                    self._broken = exc
+                    raise
             return [stream]
         assert self.format.files is not None
         paths = self.paths(stem)
         encoded = [content.encode("utf-8") for content in self.format.files(article, origin)]
-        for path, data in zip(paths, encoded, strict=True):
-            with atomic_open(path, "wb") as handle:
-                handle.write(data)
+        atomic_write_files(list(zip(paths, encoded, strict=True)))
         return paths

@@ -7,7 +7,9 @@ skipping hidden files and folders; a file whose name ends in a registered archiv
 (``ARCHIVES``: ``.zip`` here) is opened and every page inside it is one source. A new kind of
 input is one entry in ``ARCHIVES``. Reading happens in ``read_page``, so a worker process reads
 its own pages and a missing or unreadable one fails on its own, named, without stopping the
-others. Nothing here prints.
+others. Only regular files are read (a FIFO or a device in a folder would block or never end),
+and never more than ``MAX_PAGE_BYTES``. A file name that is not valid UTF-8 is kept, escaped
+(``caf\\xe9.html``) in labels and output names, since the outputs are UTF-8. Nothing here prints.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import gzip
 import io
 import json
 import os
+import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -36,6 +40,67 @@ GZIP_MAGIC = b"\x1f\x8b"
 SIDECAR_SUFFIX = ".page.json"
 # A page that inflates beyond this is not an article but a gzip bomb (or a whole site dump).
 MAX_PAGE_BYTES = 256 * 1024 * 1024
+# A fetch record is a few headers; anything larger beside a page is not one.
+MAX_SIDECAR_BYTES = 1024 * 1024
+# Lone surrogates: what Python makes of file-name bytes that are not UTF-8 (surrogateescape).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def readable_name(name: str) -> str:
+    """``name`` with the undecodable bytes of a file name written as ``\\xNN``.
+
+    Python reads such a name with surrogate escapes (``b'caf\\xe9'`` -> ``'caf\\udce9'``), which no
+    UTF-8 output can hold; the escape keeps the name readable and the article written.
+    """
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match[0])
+        return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+    return _SURROGATE.sub(escape, name)
+
+
+def _file_kind(mode: int) -> str:
+    return next((kind for test, kind in _FILE_KINDS if test(mode)), "a special file")
+
+
+def read_regular_file(path: str | Path, limit: int) -> bytes:
+    """The bytes of a regular file, at most ``limit`` of them, else :class:`InputError`.
+
+    Opened without blocking and checked before reading: a FIFO would wait for a writer forever
+    and a device (``/dev/zero``) never ends. Reads at most ``limit + 1`` bytes, so a file over
+    the limit fails without being read whole.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except IsADirectoryError:
+        raise InputError("is a folder") from None
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc)) from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError("is a folder")
+        if not stat.S_ISREG(mode):
+            raise InputError(f"is {_file_kind(mode)}, not a regular file; not read")
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise InputError(exc.strerror or str(exc)) from None
+    if len(data) > limit:
+        raise InputError(f"is larger than {_size(limit)}; not a page")
+    return data
+
+
+def _size(count: int) -> str:
+    return f"{count // 2**20} MiB" if count >= 2**20 else f"{count} bytes"
 
 
 class PageSource(Protocol):
@@ -71,7 +136,7 @@ class InputItem:
     path: str | None = None
     data: bytes | None = None
     error: str | None = None
-    site: str | None = None  # set once the site memory has read the page (scraper.learn)
+    site: str | None = None  # set once the site memory has read the page (scraper.extract.sitememory)
 
     def read(self) -> bytes:
         """The page's bytes, gunzipped when the name ends in ``.gz`` or the data is gzip."""
@@ -81,12 +146,7 @@ class InputItem:
             raw = self.data
         else:
             assert self.path is not None
-            try:
-                raw = Path(self.path).read_bytes()
-            except IsADirectoryError:
-                raise InputError("is a folder") from None
-            except OSError as exc:
-                raise InputError(exc.strerror or str(exc)) from None
+            raw = read_regular_file(self.path, MAX_PAGE_BYTES)
         if raw.startswith(GZIP_MAGIC) or (self.path or "").endswith(".gz"):
             return _gunzip(raw)
         return raw
@@ -115,7 +175,7 @@ def _gunzip(raw: bytes) -> bytes:
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"not valid gzip data ({exc})") from None
     if len(data) > MAX_PAGE_BYTES:
-        raise InputError(f"inflates to more than {MAX_PAGE_BYTES // 2**20} MiB; not a page")
+        raise InputError(f"inflates to more than {_size(MAX_PAGE_BYTES)}; not a page")
     return data
 
 
@@ -124,8 +184,8 @@ def _sidecar(path: str) -> dict[str, object] | None:
     where = Path(path)
     sidecar = where.with_name(page_stem(where.name) + SIDECAR_SUFFIX)
     try:
-        record = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = json.loads(read_regular_file(sidecar, MAX_SIDECAR_BYTES).decode("utf-8"))
+    except (InputError, ValueError):
         return None
     return record if isinstance(record, dict) else None
 
@@ -153,10 +213,10 @@ def _walk(folder: Path, label: str) -> list[InputItem]:
             if not is_page_file(name):
                 continue
             full = Path(dirpath) / name
-            rel = PurePosixPath(full.relative_to(folder).as_posix())
+            rel = PurePosixPath(readable_name(full.relative_to(folder).as_posix()))
             found.append(
                 InputItem(
-                    label=str(Path(label) / rel),
+                    label=readable_name(str(Path(label) / rel)),
                     relpath=str(rel),
                     stem=str(rel.parent / page_stem(rel.name)),
                     path=str(full),
@@ -165,9 +225,10 @@ def _walk(folder: Path, label: str) -> list[InputItem]:
     for problem in problems:
         where = Path(problem.filename or folder)
         rel = where.relative_to(folder).as_posix() if where.is_relative_to(folder) else str(where)
+        rel = readable_name(rel)
         found.append(
             InputItem(
-                label=str(Path(label) / rel),
+                label=readable_name(str(Path(label) / rel)),
                 relpath=rel,
                 stem=rel,
                 error=f"cannot list folder ({problem.strerror or problem})",
@@ -213,7 +274,7 @@ class ZipMember:
         try:
             with zipfile.ZipFile(self.archive) as archive:
                 if archive.getinfo(self.member).file_size > MAX_PAGE_BYTES:
-                    raise InputError(f"inflates to more than {MAX_PAGE_BYTES // 2**20} MiB; not a page")
+                    raise InputError(f"inflates to more than {_size(MAX_PAGE_BYTES)}; not a page")
                 raw = archive.read(self.member)
         except (OSError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
             raise InputError(f"cannot read it from {self.archive} ({exc})") from None
@@ -284,8 +345,12 @@ def expand_inputs(args: Sequence[str], stdin: BinaryIO | None = None) -> Expansi
             if seen_stdin:
                 raise InputError("'-' (stdin) can be given only once")
             seen_stdin = True
-            data = stdin.read() if stdin is not None else b""
-            items.append(InputItem(STDIN_LABEL, STDIN_STEM, STDIN_STEM, data=data))
+            data = stdin.read(MAX_PAGE_BYTES + 1) if stdin is not None else b""
+            if len(data) > MAX_PAGE_BYTES:
+                error = f"is larger than {_size(MAX_PAGE_BYTES)}; not a page"
+                items.append(InputItem(STDIN_LABEL, STDIN_STEM, STDIN_STEM, error=error))
+            else:
+                items.append(InputItem(STDIN_LABEL, STDIN_STEM, STDIN_STEM, data=data))
             continue
         path = Path(arg)
         if path.is_dir():
@@ -299,5 +364,6 @@ def expand_inputs(args: Sequence[str], stdin: BinaryIO | None = None) -> Expansi
                 empty.append(arg)
             items.extend(inside)
         else:
-            items.append(InputItem(arg, path.name, page_stem(path.name), path=arg))
+            name = readable_name(path.name)
+            items.append(InputItem(readable_name(arg), name, page_stem(name), path=arg))
     return Expansion(_unique(items), empty)

@@ -36,7 +36,7 @@ from scraper.article import Page
 from scraper.errors import FetchError
 from scraper.io.formats import utc_now
 from scraper.web.body import ACCEPT_ENCODING, read_body, sniffs_as_html
-from scraper.web.netguard import ensure_public
+from scraper.web.netguard import GuardedTransport, ensure_public
 from scraper.web.settings import DEFAULT_SETTINGS, FetchSettings
 from scraper.web.urls import origin
 
@@ -57,7 +57,7 @@ _DELTA_SECONDS = re.compile(r"\d+(?:\.\d+)?")
 
 
 class Gate(Protocol):
-    """The per-host politeness interface the fetcher needs; the key is ``scraper.urls.origin(url)``.
+    """The per-host politeness interface the fetcher needs; the key is ``scraper.web.urls.origin(url)``.
 
     ``slot`` is held for one attempt (it may wait for a concurrency slot, a crawl delay or a
     cool-down); ``cool_down`` asks that nobody enters the host's slot for ``seconds``.
@@ -208,22 +208,28 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         settings = self.settings
+        limits = httpx.Limits(
+            max_connections=POOL_MAX_CONNECTIONS,
+            max_keepalive_connections=POOL_MAX_KEEPALIVE,
+            keepalive_expiry=POOL_KEEPALIVE_SECONDS,
+        )
+        transport = self._transport
+        if transport is None and not settings.allow_private_networks:
+            # Connects only to the address it vetted: the pre-request check alone can be
+            # outwitted by a DNS server that answers differently the second time.
+            transport = GuardedTransport(limits=limits, http1=True, http2=False)
         self._client = httpx.AsyncClient(
             http1=True,
             http2=False,
             follow_redirects=False,
-            transport=self._transport,
+            transport=transport,
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
                 read=settings.read_timeout,
                 write=settings.read_timeout,
                 pool=settings.total_timeout,
             ),
-            limits=httpx.Limits(
-                max_connections=POOL_MAX_CONNECTIONS,
-                max_keepalive_connections=POOL_MAX_KEEPALIVE,
-                keepalive_expiry=POOL_KEEPALIVE_SECONDS,
-            ),
+            limits=limits,
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             event_hooks={"request": [self._mark_sent], "response": [_take_location]},
         )

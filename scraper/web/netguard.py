@@ -4,12 +4,14 @@ A crawler follows URLs it did not choose (feed entries, sitemaps, redirects); wi
 a hostile page could make it fetch ``http://169.254.169.254/`` (a cloud metadata service) or a
 router's admin page on the crawling machine's network (server-side request forgery).
 
-Caveat, said plainly: this is a check *before* the request. httpx resolves the name again when
-it connects, so a DNS server that answers a public address here and a private one a moment later
-(DNS rebinding, TTL 0) can still get through. Closing that gap needs a transport that connects
-to the very address checked here; the guard stops the common cases (literal private addresses,
-names that plainly resolve inside the network, redirects to either), not a determined attacker
-who controls a DNS zone.
+Two layers. :func:`ensure_public` checks a URL before its request (a clear error naming the URL,
+before any politeness wait). Then :class:`GuardedTransport` makes the check binding: its network
+backend resolves the host once, refuses if any address is not public, and connects to the very
+address it vetted, so a DNS server that answers a public address to the first lookup and
+127.0.0.1 to the next (DNS rebinding, TTL 0) gets nowhere. The Host header, TLS SNI and the
+certificate check still use the host name (httpcore takes them from the URL, not the socket).
+Requests sent through a proxy (``HTTP(S)_PROXY`` in the environment) are resolved by the proxy,
+which this guard cannot see into; only the pre-request check applies to them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
+import typing
 from urllib.parse import urlsplit
+
+import anyio
+import httpcore
+import httpx
 
 from scraper.errors import FetchError
 
@@ -97,11 +105,117 @@ async def ensure_public(url: str) -> None:
         ) from exc
     if not addresses:
         raise FetchError(f"host {host!r} resolved to no address", url=url, reason="network", retryable=True)
-    blocked = sorted({str(a) for a in addresses if not is_public_address(a)})
+    blocked = _blocked(addresses)
     if blocked:
-        raise FetchError(
-            f"host {host!r} resolves to a non-public address ({', '.join(blocked)}); "
-            "set allow_private_networks to fetch from private networks",
-            url=url,
-            reason="private-address",
+        raise _refusal(host, blocked, url)
+
+
+def _blocked(addresses: list[IPAddress]) -> list[str]:
+    return sorted({str(a) for a in addresses if not is_public_address(a)})
+
+
+def _refusal(host: str, blocked: list[str], url: str) -> FetchError:
+    return FetchError(
+        f"host {host!r} resolves to a non-public address ({', '.join(blocked)}); "
+        "set allow_private_networks to fetch from private networks",
+        url=url,
+        reason="private-address",
+    )
+
+
+class BlockedAddress(Exception):
+    """Raised by :class:`GuardedBackend` when a host resolves to a non-public address.
+
+    Not an httpcore error on purpose: httpx passes it through unmapped (so it is never retried
+    as a network error), and :class:`GuardedTransport` turns it into a ``FetchError`` with the URL.
+    """
+
+    def __init__(self, host: str, blocked: list[str]) -> None:
+        super().__init__(f"host {host!r} resolves to a non-public address ({', '.join(blocked)})")
+        self.host = host
+        self.blocked = blocked
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore network backend that connects only to addresses it resolved and vetted itself.
+
+    httpcore hands ``connect_tcp`` the URL's host name; resolving it here, once, and passing the
+    chosen IP to the real backend leaves no second lookup for a rebinding DNS server to answer.
+    TLS is started afterwards by httpcore with the host name as SNI, so certificates are still
+    checked against the name.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            with anyio.fail_after(timeout):
+                addresses = await resolve(host, port)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from exc
+        except (socket.gaierror, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"could not resolve host {host!r} ({exc})") from exc
+        if not addresses:
+            raise httpcore.ConnectError(f"host {host!r} resolved to no address")
+        blocked = _blocked(addresses)
+        if blocked:
+            raise BlockedAddress(host, blocked)
+        options = list(socket_options or ())
+        failure: httpcore.ConnectError | None = None
+        for address in dict.fromkeys(addresses):  # in resolver order, each once
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await self._inner.connect_tcp(
+                    str(address), port, timeout=left, local_address=local_address, socket_options=options
+                )
+            except httpcore.ConnectError as exc:  # try the next address; a timeout used up the budget
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched from")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with its connection pool on a :class:`GuardedBackend`.
+
+    A refused host becomes ``FetchError`` (``private-address``) naming the request's URL.
+    """
+
+    def __init__(self, *, limits: httpx.Limits, http1: bool = True, http2: bool = False) -> None:
+        super().__init__(limits=limits, http1=http1, http2=http2)
+        # httpx has no public hook for the network backend: the pool is rebuilt with ours, with
+        # the settings httpx would give it.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=http1,
+            http2=http2,
+            network_backend=GuardedBackend(),
         )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except BlockedAddress as exc:
+            raise _refusal(exc.host, exc.blocked, str(request.url)) from None

@@ -65,8 +65,12 @@ PAGE_TYPES = frozenset(
 PUBLISHER_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "website"})
 MAX_JSON_DEPTH = 6
 
-_JSON_TRAILING_COMMA = re.compile(r",\s*([}\]])")
-_JSON_COMMENT = re.compile(r"^\s*//.*$|/\*.*?\*/", re.MULTILINE | re.DOTALL)
+# What each pass of the tolerant re-read looks at: strings (skipped), then comments or commas.
+_JSON_COMMENT_OR_STRING = re.compile(r'["/]')
+_JSON_COMMA_OR_STRING = re.compile(r'[",]')
+# The rest of a string after its opening quote (unrolled, so it never backtracks).
+_JSON_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_JSON_SPACE = re.compile(r"\s*")
 _JSON_STRING_FIELD = r'"{}"\s*:\s*"((?:[^"\\]|\\.)*)"'
 _JSON_REGEX_FIELDS = ("headline", "datePublished", "dateModified", "inLanguage", "articleBody", "description")
 _JSON_AUTHOR_NAME = re.compile(
@@ -85,8 +89,7 @@ def parse_json(text: str) -> list[Any]:
     except (ValueError, RecursionError):
         pass
     repaired = text.replace("<![CDATA[", "").replace("]]>", "").replace("<!--", "").replace("-->", "")
-    repaired = _JSON_COMMENT.sub("", repaired)
-    repaired = _JSON_TRAILING_COMMA.sub(r"\1", repaired).strip().rstrip(";")
+    repaired = strip_comments_and_trailing_commas(repaired).strip().rstrip(";")
     decoder = json.JSONDecoder(strict=False)
     values: list[Any] = []
     position = 0
@@ -104,6 +107,52 @@ def parse_json(text: str) -> list[Any]:
     if values:
         return values
     return [_regex_json(text)]
+
+
+def strip_comments_and_trailing_commas(text: str) -> str:
+    """``//`` and ``/* */`` comments and commas before ``}`` or ``]`` removed, strings left alone.
+
+    Two linear passes (comments, then commas, so ``1, /* c */ }`` loses its comma too): JSON-LD
+    is page content, and regular expressions for this (``^\\s*//.*$`` over a run of newlines,
+    ``/\\*.*?\\*/`` over many unclosed openers) take quadratic time on what a page can hold.
+    An unclosed ``/*`` comments out the rest, as in JavaScript.
+    """
+    return _rewrite(_rewrite(text, _JSON_COMMENT_OR_STRING), _JSON_COMMA_OR_STRING)
+
+
+def _rewrite(text: str, special: re.Pattern[str]) -> str:
+    """One pass of :func:`strip_comments_and_trailing_commas`: skip strings, cut what ``special`` finds."""
+    out: list[str] = []
+    kept = 0  # text[kept:position] is still to be copied
+    position = 0
+    while (match := special.search(text, position)) is not None:
+        start = match.start()
+        char = text[start]
+        if char == '"':
+            rest = _JSON_STRING_REST.match(text, start + 1)  # always matches, maybe empty
+            position = rest.end() if rest else len(text)
+            continue
+        if char == ",":
+            space = _JSON_SPACE.match(text, start + 1)  # always matches, maybe empty
+            position = space.end() if space else start + 1
+            if position < len(text) and text[position] in "}]":
+                out.append(text[kept:start])
+                kept = start + 1
+            continue
+        follower = text[start + 1 : start + 2]
+        if follower == "/":
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+        elif follower == "*":
+            end = text.find("*/", start + 2)
+            end = len(text) if end < 0 else end + 2
+        else:
+            position = start + 1
+            continue
+        out.append(text[kept:start])
+        kept = position = end
+    out.append(text[kept:])
+    return "".join(out)
 
 
 def _regex_json(text: str) -> dict[str, Any]:
