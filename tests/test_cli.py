@@ -500,3 +500,21 @@ def test_options_come_from_the_environment_under_their_flag_names(saved: Path, t
     result = CliRunner().invoke(main, ["clean", str(saved), "-j", "1"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.stderr  # SCRAPER_VERSION does not turn the command into --version
     assert len(list(out.rglob("*.md"))) == 3 and not list(out.rglob("*.txt"))
+
+
+def test_a_closed_stdout_ends_the_batch_at_once(saved: Path) -> None:
+    """`scraper clean DIR --format jsonl | head -c 10`: once the reader is gone, no page is cleaned for nothing."""
+    script = (
+        "import sys; from scraper.cli.main import main; "
+        f"sys.argv = ['scraper', 'clean', {str(saved)!r}, '--format', 'jsonl', '-j', '1', '--no-learn']; main()"
+    )
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.read(10)
+    proc.stdout.close()  # the reader goes away after ten bytes
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert err.decode().count("cannot write its output") <= 1  # not one error line per remaining page

@@ -90,7 +90,11 @@ def write_all(
                     try:
                         sink.write(outcome.article, stem=item.stem, source=item.label, relpath=item.relpath)
                         pending += batched
-                    except (OSError, UnicodeError, ValueError) as exc:
+                    except (UnicodeError, ValueError) as exc:  # this article's values: the next may do
+                        outcome = Outcome(error=ScraperError(f"cannot write its output: {exc}"))
+                    except OSError as exc:
+                        if sink.out is None:
+                            raise  # stdout is gone (a closed pipe): nothing more can be written
                         outcome = Outcome(error=ScraperError(f"cannot write its output: {exc}"))
                 if _report(reporter, item, outcome) and fail_fast:
                     raise _Stop
@@ -99,7 +103,7 @@ def write_all(
             click.echo(f"{sink.stream_path} left as it was: a stopped run does not replace it", err=True)
         return True
     except OSError as exc:
-        where = sink.stream_path or sink.out
+        where = sink.stream_path or sink.out or "stdout"
         if not pending:
             raise click.ClickException(f"cannot write {where}: {exc}") from None
         what = "the article cleaned for it is" if pending == 1 else f"the {pending} articles for it are"
