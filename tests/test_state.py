@@ -18,7 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from scraper.crawler.state import SCHEMA_VERSION, STATUSES, CrawlState, Discovered, RobotsEntry
+from scraper.crawler.state import (
+    SCHEMA_VERSION,
+    STATUSES,
+    CrawlState,
+    Discovered,
+    RobotsEntry,
+    WrittenArticle,
+)
 from scraper.errors import InputError
 
 T0 = 1_800_000_000.0
@@ -84,7 +91,7 @@ def test_newer_schema_version_is_refused_naming_the_path(tmp_path: Path) -> None
 def test_a_file_that_is_not_a_database_is_refused_naming_the_path(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     path.write_text("this is a text file, not SQLite\n" * 100)
-    with pytest.raises(InputError, match="not a usable crawl state database") as caught:
+    with pytest.raises(InputError, match=r"not a crawl state database.*move it aside") as caught:
         CrawlState.open(path)
     assert str(path) in str(caught.value)
 
@@ -404,3 +411,42 @@ def test_a_schema_1_file_is_migrated_with_its_urls_kept(tmp_path: Path) -> None:
             state.add_site_page("example.com", {"k1"})
         learned = state.learned_blocks("example.com")
         assert learned is not None and dict(learned.pages_on) == {"k1": 3}
+
+
+# -- identity and rebuilding from the output ---------------------------------------------------
+
+
+def test_a_state_keeps_its_identity_and_an_emptied_file_gets_a_new_one(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with CrawlState.open(path) as first:
+        identity = first.identity
+        assert first.created and len(identity) == 32
+    with CrawlState.open(path) as again:
+        assert again.identity == identity and not again.created
+    path.write_bytes(b"")
+    with CrawlState.open(path) as emptied:
+        assert emptied.created and emptied.identity != identity
+
+
+def test_a_missing_state_beside_a_stale_log_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    (tmp_path / "state.sqlite-wal").write_bytes(b"old log")
+    with pytest.raises(InputError, match=r"state\.sqlite-wal"):
+        CrawlState.open(path)
+
+
+def test_adopt_records_written_articles_and_keeps_settled_urls(state: CrawlState) -> None:
+    state.add([Discovered(A), Discovered(B)], T0)
+    state.record_fetch(B, status="gone", now=T0, next_fetch_at=None)
+    found = [
+        WrittenArticle(A, "h1", None, ("out/articles.jsonl",), "rebuilt", T0 - HOUR),
+        WrittenArticle(B, "h2", None, ("out/articles.jsonl",), "rebuilt"),
+        WrittenArticle(FEED, "h3", "https://news.example.com/c", ("out/articles.jsonl",), "rebuilt"),
+        WrittenArticle(FEED, "h4", None, ("out/articles.jsonl",), "rebuilt"),  # a later version
+    ]
+    assert state.adopt(iter(found), T0, next_fetch_at=None) == 4
+    a, b, c = state.get(A), state.get(B), state.get(FEED)
+    assert a is not None and (a.status, a.text_hash, a.last_fetched_at) == ("written", "h1", T0 - HOUR)
+    assert b is not None and b.status == "gone"
+    assert c is not None and (c.text_hash, c.canonical_url) == ("h4", "https://news.example.com/c")
+    assert state.owner_of_text("h1") == A and state.due(T0 + HOUR) == []

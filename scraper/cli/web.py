@@ -3,9 +3,11 @@
 Exit statuses of ``scraper crawl`` (for cron wrappers and monitoring):
 
 - 0: the run finished and nothing failed;
-- 1: the run finished but some URLs failed (they are retried by later runs);
-- 2: a configuration or usage error (nothing was fetched);
-- 3: another run holds the lock on this state file (this run did nothing).
+- 1: the run finished but some URLs failed or a host was unreachable (later runs retry them);
+- 2: a configuration or usage error (nothing was fetched), or the run could not go on: the state
+  file is damaged, read-only or on a full disk, the output folder cannot be written or belongs
+  to another state (one line says which file, and what to do);
+- 3: another run holds the lock on this state file or output folder (this run did nothing).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from scraper.cli.options import (
 )
 from scraper.cli.report import Reporter, write_all
 from scraper.crawler.config import build_config, load_config
+from scraper.crawler.fatal import CrawlAborted
 from scraper.crawler.lock import LockHeld
 from scraper.crawler.report import CrawlReport
 from scraper.crawler.run import crawl
@@ -73,6 +76,8 @@ class _Progress:
             self._say(f"error: {event.get('error')}")
         if kind == "rule-failed" and not self.quiet:
             self._say(f"warning: {event['url']}: {event.get('warning')}")
+        if kind == "rebuilt" and not self.quiet:
+            self._say(f"note: new state: recorded the {event['articles']} articles already in {event['url']}")
         if kind == "seed" and event.get("new"):
             self.bar.total = (self.bar.total or 0) + event["new"]
             self.bar.refresh()
@@ -127,7 +132,9 @@ class _Progress:
 @click.option(
     "--max-age-days", type=click.FloatRange(min=0), help="Skip feed/sitemap entries older than this."
 )
-@click.option("--max-seconds", type=click.FloatRange(min=0), help="Stop taking new URLs after this long.")
+@click.option(
+    "--max-seconds", type=click.FloatRange(min=0), help="End the run after this long; the rest stays due."
+)
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host. [default: 2]")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests per host. [default: 1]")
 @click.option("--user-agent", help="User-Agent header; include a contact URL or address.")
@@ -174,8 +181,8 @@ def crawl_command(config_file: Path | None, log_json: bool, quiet: bool, **flags
     Settings come from CONFIG_FILE (TOML, see the README), then SCRAPER_CRAWL_* environment
     variables (SCRAPER_CRAWL_USER_AGENT, SCRAPER_CRAWL_OUT, ...), then the flags; later wins.
     Run it from cron: an overlapping run exits at once with status 3; a killed run is
-    resumed by the next. Exit status: 0 ok, 1 some URLs failed, 2 bad configuration,
-    3 another run holds the lock.
+    resumed by the next. Exit status: 0 ok, 1 some URLs failed or a host was unreachable,
+    2 bad configuration or an unusable state or output folder, 3 another run holds the lock.
 
     \b
     Examples:
@@ -197,7 +204,7 @@ def crawl_command(config_file: Path | None, log_json: bool, quiet: bool, **flags
         report = crawl(config, on_event=progress)
     except LockHeld as exc:
         raise Exit(f"{exc}; this run does nothing", EXIT_LOCKED) from None
-    except (ConfigError, RuleError, InputError) as exc:  # InputError: the state file is unusable
+    except (ConfigError, RuleError, InputError, CrawlAborted) as exc:  # the state or output is unusable
         raise Exit(str(exc), EXIT_CONFIG) from None
     progress.finish(report, config.report_path)
     if report.partial:

@@ -36,11 +36,14 @@ from scraper.web.politeness import HostLimits
 from scraper.web.robots import product_token
 from scraper.web.session import Politeness
 from scraper.web.settings import MIB, FetchSettings
-from scraper.web.urls import normalize_url
+from scraper.web.urls import host_of, normalize_url
 
 STATE_NAME = ".scraper-state.sqlite"
 REPORT_NAME = "crawl-report.json"
 RAW_FOLDER = "raw"
+# In the output folder: which state writes it (scraper.crawler.owner), and the lock of its writers.
+OWNER_NAME = ".scraper-owner.json"
+OUTPUT_LOCK_NAME = ".scraper-output.lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +56,15 @@ class CrawlConfig:
 
     Output: ``out`` in ``format`` (as ``scraper clean -o``); the raw HTML of each article under
     ``raw_dir`` (``out/raw``) when ``keep_raw``, so a rule change can re-clean without refetching;
-    the run report at ``report``; the state (SQLite) at ``state`` (``out/.scraper-state.sqlite``).
+    the run report at ``report``; the state (SQLite) at ``state`` (``out/.scraper-state.sqlite``),
+    whose identity ``out`` records: one state per output folder (:mod:`scraper.crawler.owner`).
     Paywall teasers are written (flagged ``paywalled``) unless ``skip_paywalled``.
 
-    Limits: ``max_pages`` articles fetched per run, ``max_seconds`` before the run stops taking
-    new URLs (the rest stay due), ``revisit_hours`` before a written article is checked again
-    (None: only when its feed or sitemap says it changed), ``max_attempts`` before a failing URL
-    is given up, ``retry_minutes`` as the first wait before a failed URL is retried (doubling).
+    Limits: ``max_pages`` articles fetched per run, ``max_seconds`` after which nothing waits,
+    retries, fetches or cleans (what is cut short stays due), ``revisit_hours`` before a written
+    article is checked again (None: only when its feed or sitemap says it changed),
+    ``max_attempts`` before a failing URL is given up, ``retry_minutes`` as the first wait before
+    a failed URL is retried (doubling).
     """
 
     feeds: tuple[str, ...] = ()
@@ -129,6 +134,26 @@ class CrawlConfig:
         seeds += [("sitemap", url) for url in self.sitemaps]
         seeds += [("start", url) for url in self.start]
         return [(kind, normalized) for kind, url in seeds if (normalized := normalize_url(url))]
+
+
+def scope_for(config: CrawlConfig) -> Scope:
+    """The crawl's scope: the configured hosts, or the seeds' hosts with and without ``www.``."""
+    hosts = list(config.allowed_hosts)
+    if not hosts:
+        for _, url in config.seed_urls:
+            host = host_of(url)
+            if ":" in host or host.replace(".", "").isdigit():  # an IP address has no www. twin
+                hosts.append(host)
+                continue
+            bare = host.removeprefix("www.")
+            hosts += [bare, f"www.{bare}"]
+    return Scope.build(
+        hosts=hosts,
+        allow=config.allow,
+        deny=config.deny,
+        max_depth=config.max_depth,
+        include_subdomains=config.include_subdomains,
+    )
 
 
 # -- reading a file ------------------------------------------------------------------------------

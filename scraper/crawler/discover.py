@@ -462,3 +462,17 @@ def _unique(links: Iterable[Link]) -> list[Link]:
     for link in links:
         seen.setdefault(link.url, link)
     return list(seen.values())
+
+
+def lastmod_epoch(iso: str | None) -> float | None:
+    """An ISO 8601 date or time (a feed's or sitemap's ``lastmod``) in epoch seconds, UTC when
+    it names no zone; None when absent or unreadable."""
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

@@ -10,7 +10,10 @@ A run, as cron starts it every few minutes::
 Every outcome is committed to the SQLite state as it happens, so a run killed at any moment
 (even ``kill -9``) loses only the pages in flight, and the next run fetches exactly those
 again. An article's output path is a function of its URL, and an append to a JSONL file is
-journalled (:meth:`CrawlState.begin_write`), so nothing is ever written twice.
+journalled (:meth:`CrawlState.begin_write`), so nothing is ever written twice; the output
+folder names its state (:mod:`scraper.crawler.owner`), so another state cannot write it again.
+``max_seconds`` bounds every wait, retry and clean: what it cuts short stays due, not failed. An
+error no URL would escape (a damaged state, a full disk) stops the run (:mod:`scraper.crawler.fatal`).
 Nothing here prints: progress goes to the ``on_event`` callback, the outcome to the report.
 """
 
@@ -18,29 +21,32 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sqlite3
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from scraper.article import Article, Page, rule_failures
 from scraper.batch import CleaningPool, CleanSettings, FetchedPage
-from scraper.crawler.config import CrawlConfig
-from scraper.crawler.discover import Link, Scope, extract_links, parse_feed, parse_sitemap, sniff_kind
+from scraper.crawler.config import CrawlConfig, scope_for
+from scraper.crawler.discover import Link, extract_links, lastmod_epoch, parse_feed, parse_sitemap, sniff_kind
+from scraper.crawler.fatal import CrawlAborted, is_fatal_write, state_problem, write_problem
 from scraper.crawler.lock import RunLock
+from scraper.crawler.owner import claim_output, output_lock_path
 from scraper.crawler.report import CrawlReport
 from scraper.crawler.state import CrawlState, Discovered, UrlRecord
-from scraper.errors import FetchError, InputError
+from scraper.errors import ExtractionTimeout, FetchError, InputError
 from scraper.extract.sitememory import site_of
 from scraper.io.atomic import atomic_write_json, file_mentions
 from scraper.io.formats import utc_now
 from scraper.io.rawpages import keep_raw
 from scraper.io.sink import ArticleSink, url_stem
 from scraper.rules.book import load_rules
+from scraper.web.politeness import DeadlineReached
 from scraper.web.session import WebSession
 from scraper.web.urls import host_of, normalize_url
 
@@ -54,13 +60,19 @@ MAX_AWAITING_CLEANING = 64
 MAX_RETRY_WAIT = 86400.0
 # A page robots.txt refuses is asked about again after a day (robots.txt may change).
 ROBOTS_RECHECK = 86400.0
+# A page not fetched because its host did not answer at all is asked again after this long.
+UNREACHABLE_RECHECK = 600.0
+STOPPED_AT_DEADLINE = "max_seconds reached; the remaining URLs stay due"
 
 EventSink = Callable[[dict[str, Any]], None]
 
 
 def crawl(config: CrawlConfig, *, on_event: EventSink | None = None) -> CrawlReport:
     """Run one crawl (blocking); see the module docstring. Raises :class:`LockHeld` when
-    another run holds the state's lock, :class:`ConfigError` for a bad configuration."""
+    another run holds the state's or the output folder's lock, :class:`ConfigError` for a bad
+    configuration, :class:`InputError` for an unusable state file, and :class:`CrawlAborted`
+    when the run cannot go on (a damaged, read-only or full state; an output folder of another
+    state, or that cannot be written)."""
     return asyncio.run(crawl_async(config, on_event=on_event))
 
 
@@ -68,46 +80,22 @@ async def crawl_async(config: CrawlConfig, *, on_event: EventSink | None = None)
     """:func:`crawl` for callers that already run an event loop."""
     load_rules(list(config.rules))  # a bad rule file stops the run before any request
     state_path = config.state_path
-    with RunLock(state_path.with_name(state_path.name + ".lock")), CrawlState.open(state_path) as state:
-        run = _Run(config, state, on_event or (lambda event: None))
-        return await run.execute()
-
-
-def scope_for(config: CrawlConfig) -> Scope:
-    """The crawl's scope: the configured hosts, or the seeds' hosts with and without ``www.``."""
-    hosts = list(config.allowed_hosts)
-    if not hosts:
-        for _, url in config.seed_urls:
-            host = host_of(url)
-            if ":" in host or host.replace(".", "").isdigit():  # an IP address has no www. twin
-                hosts.append(host)
-                continue
-            bare = host.removeprefix("www.")
-            hosts += [bare, f"www.{bare}"]
-    return Scope.build(
-        hosts=hosts,
-        allow=config.allow,
-        deny=config.deny,
-        max_depth=config.max_depth,
-        include_subdomains=config.include_subdomains,
-    )
+    try:
+        with (
+            RunLock(state_path.with_name(state_path.name + ".lock")),
+            CrawlState.open(state_path) as state,
+            RunLock(output_lock_path(config.out)),
+        ):
+            return await _Run(config, state, on_event or (lambda event: None)).execute()
+    except sqlite3.Error as exc:
+        raise CrawlAborted(state_problem(state_path, exc)) from None
+    except OSError as exc:  # the output folder (a lock, the owner record, the report) cannot be written
+        raise CrawlAborted(write_problem(exc.filename or config.out, exc)) from None
 
 
 def _site(url: str) -> str:
     """The report's key for a URL: its host, with the port when it is not the default."""
     return urlsplit(url).netloc.rpartition("@")[2].lower()
-
-
-def _epoch(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 class _Run:
@@ -133,29 +121,72 @@ class _Run:
         self.web: WebSession | None = None
         self.last_discovered: list[str] = []
         self.processing = asyncio.Semaphore(MAX_AWAITING_CLEANING)
+        self.fatal: BaseException | None = None  # what stopped the run, once something did
 
     # -- the run -----------------------------------------------------------------------------------
 
     async def execute(self) -> CrawlReport:
-        now = time.time()
-        self.report.run_id = self.state.start_run(now)
+        adopted = claim_output(self.config, self.state, now=time.time())
+        if adopted:
+            self._event("rebuilt", str(self.config.out), articles=adopted)
+        self.report.run_id = self.state.start_run(time.time())
         self.report.started_at = utc_now()
         self._reconcile()
+        settings, politeness = self.config.fetch, self.config.politeness
         try:
-            async with WebSession(self.config.fetch, self.config.politeness, robots_store=self.state) as web:
+            async with WebSession(
+                settings, politeness, robots_store=self.state, deadline=self.deadline
+            ) as web:
                 self.web = web
                 await self._read_seeds(web)
                 self._enqueue(self.state.due(time.time(), kind="article"))
                 while self.tasks:
-                    await asyncio.gather(*list(self.tasks))
-        finally:
-            self.cleaner.close()
-            self.report.seconds = time.monotonic() - self.started
-            self.report.finished_at = utc_now()
-            summary = self.report.to_dict()
+                    await asyncio.wait(list(self.tasks))
+            if self.fatal is not None:
+                raise self.fatal
+        except BaseException as exc:
+            self._finish(stopped_by=exc)
+            raise
+        self._finish()
+        return self.report
+
+    def _finish(self, stopped_by: BaseException | None = None) -> None:
+        """Close the workers, record the run and write its report. After an error that stops the
+        run, this is done as far as it can be, and the error (not a second one) is raised."""
+        self.cleaner.close()
+        self.report.seconds = time.monotonic() - self.started
+        self.report.finished_at = utc_now()
+        if stopped_by is not None:
+            self.report.errors.append(f"the run stopped: {stopped_by}")
+        summary = self.report.to_dict()
+        try:
             self.state.finish_run(self.report.run_id, time.time(), summary)
             atomic_write_json(self.config.report_path, summary)
-        return self.report
+        except (sqlite3.Error, OSError):
+            if stopped_by is None:
+                raise
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` as a task of this run. An error in it (a damaged state, a full disk) would
+        stop every task alike: it stops the run, and the other tasks are cancelled (what they had
+        not recorded stays due)."""
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None and self.fatal is None:
+            self.fatal = error
+            for other in self.tasks:
+                other.cancel()
+
+    def _stop_early(self) -> None:
+        self.report.stopped_early = STOPPED_AT_DEADLINE
+
+    def _remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
     def _event(self, event: str, url: str, **fields: Any) -> None:
         self.emit({"event": event, "url": url, "time": utc_now(), **fields})
@@ -179,8 +210,12 @@ class _Run:
         for _ in range(MAX_SITEMAP_NESTING + 1):
             if not level:
                 return
-            found = await asyncio.gather(*(self._read_seed(web, *seed) for seed in level))
-            level = [child for children in found for child in children]
+            found = await asyncio.gather(*(self._read_seed(web, *s) for s in level), return_exceptions=True)
+            level = []
+            for children in found:  # every seed of the level has settled: none is left running
+                if isinstance(children, BaseException):
+                    raise children
+                level += children
 
     async def _read_seed(
         self, web: WebSession, kind: str, url: str, depth: int
@@ -240,7 +275,7 @@ class _Run:
         if found == "sitemap":
             sitemap = parse_sitemap(page.body, base)
             for child in sitemap.sitemaps:
-                lastmod = _epoch(child.lastmod)
+                lastmod = lastmod_epoch(child.lastmod)
                 self.state.add(
                     [Discovered(child.url, kind="seed", source=page.url or base, lastmod=lastmod)],
                     time.time(),
@@ -262,7 +297,7 @@ class _Run:
         oldest = time.time() - max_age * 86400 if max_age is not None else None
         items = []
         for link in links:
-            lastmod = _epoch(link.lastmod)
+            lastmod = lastmod_epoch(link.lastmod)
             if oldest is not None and lastmod is not None and lastmod < oldest:
                 continue
             if self.scope.accepts(link.url, depth):
@@ -275,6 +310,10 @@ class _Run:
         return added
 
     def _seed_failed(self, url: str, exc: FetchError) -> None:
+        if exc.reason == "deadline":  # not read: read again next run
+            self._stop_early()
+            self._event("deferred", url, reason=exc.reason)
+            return
         if exc.reason in ("robots", "robots-unavailable"):
             self.report.host(_site(url)).skipped_robots += 1
             self.state.record_fetch(url, status="skipped-robots", now=time.time(), next_fetch_at=None)
@@ -297,9 +336,7 @@ class _Run:
             wanted = self.config.politeness.concurrency_for(host_of(record.url))
             if self.workers[record.origin] < wanted:
                 self.workers[record.origin] += 1
-                task = asyncio.create_task(self._host_worker(record.origin))
-                self.tasks.add(task)
-                task.add_done_callback(self.tasks.discard)
+                self._spawn(self._host_worker(record.origin))
 
     async def _host_worker(self, origin: str) -> None:
         """Fetch one host's queue. Cleaning and writing run as their own tasks, so the host's
@@ -309,20 +346,24 @@ class _Run:
             while queue and self._may_continue():
                 record = queue.popleft()
                 if self.web is not None:  # sleep out this host's delay without holding a permit
-                    await self.web.gate.until_ready(origin)
+                    try:
+                        await self.web.gate.until_ready(origin)
+                    except DeadlineReached:  # this host's turn comes too late: its URLs stay due
+                        self._stop_early()
+                        return
                 async with self.in_flight:
                     fetched = await self._fetch(record)
                 if fetched is not None:
                     await self.processing.acquire()  # bounds pages held in memory awaiting cleaning
-                    task = asyncio.create_task(self._process(record, *fetched))
-                    self.tasks.add(task)
-                    task.add_done_callback(self.tasks.discard)
+                    self._spawn(self._process(record, *fetched))
         finally:
             self.workers[origin] -= 1
 
     def _may_continue(self) -> bool:
+        if self.fatal is not None:
+            return False
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            self.report.stopped_early = "max_seconds reached; the remaining URLs stay due"
+            self._stop_early()
             return False
         if self.budget is not None:
             if self.budget <= 0:
@@ -368,7 +409,17 @@ class _Run:
             settings = replace(
                 self.clean_settings, site_blocks={site: learned} if learned else {}, read_blocks=first_visit
             )
+            left = self._remaining()
+            if left is not None and left <= 0:  # fetched too late to clean: fetched again next run
+                self._stop_early()
+                return
+            capped = left is not None and left < self.config.timeout
+            if capped:
+                settings = replace(settings, timeout=left)
             cleaned = await self.cleaner.clean(FetchedPage(page, record.url, site), settings)
+            if capped and isinstance(cleaned.error, ExtractionTimeout):  # cut by the deadline, not slow
+                self._stop_early()
+                return
             if cleaned.blocks:
                 self.state.add_site_page(site, cleaned.blocks)
             if self._follows_links(record):
@@ -442,7 +493,13 @@ class _Run:
         self.state.begin_write(record.url, text_hash, now, output=written, canonical_url=canonical)
         try:
             await asyncio.to_thread(self._write, record.url, page, article, stem)
-        except (OSError, UnicodeError, ValueError) as exc:
+        except OSError as exc:
+            if is_fatal_write(exc):  # no other article would fare better: stop; this one stays due
+                where = exc.filename or (written[0] if written else self.config.out)
+                raise CrawlAborted(write_problem(where, exc, f"cannot write {record.url}")) from None
+            self._failure(record, f"{record.url}: cannot write its output: {exc}", False, None, validators)
+            return
+        except (UnicodeError, ValueError) as exc:
             self._failure(record, f"{record.url}: cannot write its output: {exc}", False, None, validators)
             return
         self._settle(
@@ -499,7 +556,15 @@ class _Run:
 
     def _fetch_failed(self, record: UrlRecord, exc: FetchError) -> None:
         error = str(exc)
-        if exc.reason in ("robots", "robots-unavailable"):
+        if exc.reason == "deadline":  # neither done nor failed: the URL stays due as it was
+            self._stop_early()
+            self._event("deferred", record.url, reason=exc.reason)
+        elif exc.reason == "unreachable":  # the host is down; the page itself was never tried
+            self.report.errors.append(error)
+            again = time.time() + (exc.retry_after or UNREACHABLE_RECHECK)
+            details = {"error": error, "reason": exc.reason}
+            self._settle(record, "failed", "failed", again, details, error=error, attempt=False)
+        elif exc.reason in ("robots", "robots-unavailable"):
             wait = ROBOTS_RECHECK if exc.reason == "robots" else (exc.retry_after or 600.0)
             details = {"reason": exc.reason}
             self._settle(record, "skipped-robots", "skipped_robots", time.time() + wait, details, error=error)

@@ -19,18 +19,29 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from scraper.crawler.fatal import sidecars, state_problem
+from scraper.crawler.schema import (
+    ADOPT_WRITTEN,
+    INSERT_NEW_URL,
+    MIGRATIONS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SITE_MEMORY,
+    UPDATE_KNOWN_URL,
+)
 from scraper.errors import InputError
 from scraper.extract.sitememory import MAX_BLOCKS_PER_SITE, LearnedBlocks, pages_needed
 from scraper.web.urls import origin
 
-SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 KINDS = ("article", "seed")
 
@@ -59,84 +70,6 @@ FINAL_STATUSES = ("gave-up", "gone", "duplicate")
 OWNER_STATUSES = ("written", "unchanged", "writing")
 # Statuses record_fetch may not set: a row is born ``new``; ``writing`` comes from begin_write.
 _NOT_OUTCOMES = frozenset({"new", "writing"})
-
-_SCHEMA = (
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE urls (
-        url TEXT PRIMARY KEY,
-        origin TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        source TEXT NOT NULL,
-        depth INTEGER NOT NULL,
-        discovered_at REAL NOT NULL,
-        lastmod REAL,
-        status TEXT NOT NULL,
-        http_status INTEGER,
-        etag TEXT,
-        last_modified TEXT,
-        content_hash TEXT,
-        text_hash TEXT,
-        canonical_url TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_fetch_at REAL,
-        last_fetched_at REAL,
-        last_error TEXT,
-        output TEXT,
-        updated_at REAL NOT NULL
-    )""",
-    "CREATE INDEX urls_next_fetch_at ON urls (next_fetch_at)",
-    "CREATE INDEX urls_text_hash ON urls (text_hash) WHERE text_hash IS NOT NULL",
-    "CREATE INDEX urls_canonical_url ON urls (canonical_url) WHERE canonical_url IS NOT NULL",
-    "CREATE INDEX urls_status ON urls (status)",
-    """CREATE TABLE robots (
-        origin TEXT PRIMARY KEY,
-        fetched_at REAL NOT NULL,
-        status INTEGER NOT NULL,
-        body BLOB NOT NULL
-    )""",
-    """CREATE TABLE runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        started_at REAL NOT NULL,
-        finished_at REAL,
-        report TEXT
-    )""",
-)
-# Site memory (scraper.learn): pages seen per site, and on how many of them each block was.
-_SITE_MEMORY = (
-    "CREATE TABLE site_pages (site TEXT PRIMARY KEY, pages INTEGER NOT NULL)",
-    """CREATE TABLE site_blocks (
-        site TEXT NOT NULL,
-        key TEXT NOT NULL,
-        pages INTEGER NOT NULL,
-        PRIMARY KEY (site, key)
-    )""",
-)
-# What turns a file of schema version N into N + 1.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SITE_MEMORY}
-
-
-# add(): insert what is new, then update what was known. Both run on the whole batch; the
-# update's WHERE skips rows with nothing to change (including the ones just inserted).
-_INSERT_NEW_URL = """
-    INSERT OR IGNORE INTO urls
-        (url, origin, kind, source, depth, discovered_at, lastmod, status, next_fetch_at, updated_at)
-    VALUES (:url, :origin, :kind, :source, :depth, :now, :lastmod, 'new', :now, :now)
-"""
-# A NULL :lastmod compares as NULL (false): a source without dates changes nothing.
-_LASTMOD_ADVANCED = ":lastmod > COALESCE(lastmod, -1e308)"
-_UPDATE_KNOWN_URL = f"""
-    UPDATE urls SET
-        depth = MIN(depth, :depth),
-        kind = CASE WHEN :kind = 'seed' THEN 'seed' ELSE kind END,
-        next_fetch_at = CASE
-            WHEN {_LASTMOD_ADVANCED} AND :lastmod > last_fetched_at
-                 AND (next_fetch_at IS NULL OR next_fetch_at > :now)
-            THEN :now ELSE next_fetch_at END,
-        lastmod = CASE WHEN {_LASTMOD_ADVANCED} THEN :lastmod ELSE lastmod END,
-        updated_at = :now
-    WHERE url = :url
-      AND (depth > :depth OR (:kind = 'seed' AND kind != 'seed') OR {_LASTMOD_ADVANCED})
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +111,18 @@ class UrlRecord:
     last_error: str | None
     output: tuple[str, ...]
     updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenArticle:
+    """An article already in the output folder, for :meth:`CrawlState.adopt`."""
+
+    url: str
+    text_hash: str
+    canonical_url: str | None
+    output: tuple[str, ...]
+    source: str
+    written_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +170,10 @@ class CrawlState:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        # ``identity``: a random id born with the file, so an output folder can tell which state
+        # wrote it; ``created``: the file was empty when opened (a new state, or an emptied one).
+        self.identity = ""
+        self.created = False
 
     # -- opening and closing -------------------------------------------------------------------
 
@@ -240,16 +189,23 @@ class CrawlState:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"{path}: cannot create the crawl state's folder: {exc}") from exc
+        wal = sidecars(path)[0]
+        if not path.exists() and wal.exists() and wal.stat().st_size:
+            # SQLite would replay the old state's log into the new file: half of an old state.
+            raise InputError(
+                f"{path}: missing, but {wal.name} of a previous state is beside it; "
+                "move that aside too (or put the state back)"
+            )
         try:
             connection = sqlite3.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
-            raise InputError(f"{path}: cannot open the crawl state: {exc}") from exc
+            raise InputError(state_problem(path, exc)) from exc
         state = cls(connection, path)
         try:
             state._prepare()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             connection.close()
-            raise InputError(f"{path}: not a usable crawl state database: {exc}") from exc
+            raise InputError(state_problem(path, exc)) from exc
         except BaseException:
             connection.close()
             raise
@@ -266,14 +222,20 @@ class CrawlState:
             tables = {
                 row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
-            if not tables:
-                for statement in (*_SCHEMA, *_SITE_MEMORY):
+            self.created = not tables
+            if self.created:
+                for statement in (*SCHEMA, *SITE_MEMORY):
                     self._db.execute(statement)
                 self._db.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
                 )
-                return
-            self._check_version(tables)
+            else:
+                self._check_version(tables)
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'state_id'").fetchone()
+            if row is None:  # a new state, or one older than identities
+                row = (uuid.uuid4().hex,)
+                self._db.execute("INSERT INTO meta (key, value) VALUES ('state_id', ?)", row)
+            self.identity = str(row[0])
 
     def _check_version(self, tables: set[str]) -> None:
         if "meta" not in tables:
@@ -287,10 +249,10 @@ class CrawlState:
                 f"{self.path}: written by a newer scraper (schema version {version}, this one reads "
                 f"up to {SCHEMA_VERSION}); upgrade scraper or use another state file"
             )
-        if version < min(_MIGRATIONS, default=SCHEMA_VERSION):
+        if version < min(MIGRATIONS, default=SCHEMA_VERSION):
             raise InputError(f"{self.path}: schema version {version} is older than any this scraper can read")
         for step in range(version, SCHEMA_VERSION):
-            for statement in _MIGRATIONS[step]:
+            for statement in MIGRATIONS[step]:
                 self._db.execute(statement)
         if version < SCHEMA_VERSION:
             self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
@@ -348,8 +310,8 @@ class CrawlState:
             for item in batch
         ]
         with self._transaction():
-            inserted = self._db.executemany(_INSERT_NEW_URL, rows).rowcount
-            self._db.executemany(_UPDATE_KNOWN_URL, rows)
+            inserted = self._db.executemany(INSERT_NEW_URL, rows).rowcount
+            self._db.executemany(UPDATE_KNOWN_URL, rows)
         return inserted
 
     def seeds_from(self, source: str) -> list[str]:
@@ -397,14 +359,16 @@ class CrawlState:
         canonical_url: str | None = None,
         output: list[str] | None = None,
         error: str | None = None,
+        attempt: bool = True,
     ) -> UrlRecord:
         """Record the outcome of one fetch of ``url`` (already added) and return the new row.
 
-        ``status`` ``failed`` or ``gave-up`` adds one to ``attempts``; any other outcome resets it
-        to 0. ``next_fetch_at=None`` means never again. ``http_status`` and ``error`` are stored
-        as given (so a success clears the last error); the other values are kept from the
-        previous fetch when passed as ``None``, so a failure or a 304 does not forget the
-        ETag, the hashes or the written paths.
+        ``status`` ``failed`` or ``gave-up`` adds one to ``attempts`` (unless ``attempt`` is False:
+        the URL itself was never tried, its host being down); any other outcome resets it to 0.
+        ``next_fetch_at=None`` means never again. ``http_status`` and ``error`` are stored as
+        given (so a success clears the last error); the other values are kept from the previous
+        fetch when passed as ``None``, so a failure or a 304 does not forget the ETag, the
+        hashes or the written paths.
         """
         if status not in STATUSES or status in _NOT_OUTCOMES:
             outcomes = ", ".join(s for s in STATUSES if s not in _NOT_OUTCOMES)
@@ -420,7 +384,7 @@ class CrawlState:
                        text_hash = COALESCE(:text_hash, text_hash),
                        canonical_url = COALESCE(:canonical_url, canonical_url),
                        output = COALESCE(:output, output),
-                       attempts = CASE WHEN :failure THEN attempts + 1 ELSE 0 END,
+                       attempts = CASE WHEN :failure THEN attempts + :step ELSE 0 END,
                        next_fetch_at = :next_fetch_at,
                        last_fetched_at = :now,
                        last_error = :error,
@@ -437,6 +401,7 @@ class CrawlState:
                     "canonical_url": canonical_url,
                     "output": json.dumps(output) if output is not None else None,
                     "failure": status in FAILURE_STATUSES,
+                    "step": 1 if attempt else 0,
                     "next_fetch_at": next_fetch_at,
                     "now": now,
                     "error": error,
@@ -476,6 +441,34 @@ class CrawlState:
             ).rowcount
             if not changed:
                 raise ValueError(f"{url}: not in the crawl state {self.path}; add() it before writing it")
+
+    def adopt(self, articles: Iterable[WrittenArticle], now: float, *, next_fetch_at: float | None) -> int:
+        """Record articles found in the output folder as written (a state rebuilt from its
+        output), so their URLs are not fetched as new and their text is not written again.
+        Returns how many records were read; committed in chunks, so memory stays flat."""
+        count = 0
+        chunk: list[dict[str, Any]] = []
+        for article in chain(articles, [None]):
+            if article is not None:
+                count += 1
+                chunk.append(
+                    {
+                        "url": article.url,
+                        "origin": origin(article.url),
+                        "source": article.source,
+                        "text_hash": article.text_hash,
+                        "canonical_url": article.canonical_url,
+                        "output": json.dumps(list(article.output)),
+                        "next_fetch_at": next_fetch_at,
+                        "written_at": article.written_at,
+                        "now": now,
+                    }
+                )
+            if chunk and (article is None or len(chunk) >= 1000):
+                with self._transaction():
+                    self._db.executemany(ADOPT_WRITTEN, chunk)
+                chunk = []
+        return count
 
     def pending_writes(self) -> list[UrlRecord]:
         """Rows a killed run left ``writing``, oldest first."""

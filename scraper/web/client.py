@@ -37,6 +37,7 @@ from scraper.errors import FetchError
 from scraper.io.formats import utc_now
 from scraper.web.body import ACCEPT_ENCODING, read_body, sniffs_as_html
 from scraper.web.netguard import GuardedTransport, ensure_public
+from scraper.web.politeness import DeadlineReached
 from scraper.web.settings import DEFAULT_SETTINGS, FetchSettings
 from scraper.web.urls import origin
 
@@ -338,9 +339,13 @@ class Fetcher:
             ),
             retry=retry_if_exception_type((httpx.TransportError, _RetryableStatus)),
             reraise=True,
+            sleep=self._backoff,
         )
         try:
             return await retrying(self._attempt, url, headers, accept)
+        except DeadlineReached as exc:
+            # Neither done nor failed: the caller leaves the URL for its next run.
+            raise FetchError(f"stopped at the run's deadline: {exc}", url=url, reason="deadline") from exc
         except _RetryableStatus as exc:
             tried = _attempts(retrying.statistics.get("attempt_number", 1))
             message = f"gave up after {tried}: HTTP {exc.status}"
@@ -364,17 +369,36 @@ class Fetcher:
                 f"gave up after {tried}: {_describe(exc)}", url=url, reason=reason, retryable=True
             ) from exc
 
+    def _remaining(self) -> float | None:
+        """Seconds left before the run's deadline, if the gate has one (a crawl's max_seconds)."""
+        remaining = getattr(self._gate, "remaining", None)
+        return remaining() if remaining is not None else None
+
+    async def _backoff(self, seconds: float) -> None:
+        """tenacity's pause between attempts, which never reaches past the run's deadline."""
+        left = self._remaining()
+        if left is not None and seconds >= left:
+            raise DeadlineReached(f"the next attempt would start after it ({max(left, 0.0):.1f} s left)")
+        await asyncio.sleep(seconds)
+
     async def _attempt(self, url: str, headers: dict[str, str], accept: str) -> _Reply:
-        """One request inside the host's gate slot, under the whole-attempt deadline."""
+        """One request inside the host's gate slot, under the whole-attempt deadline (shortened
+        to what is left of the run's deadline, if it comes sooner)."""
         total = self.settings.total_timeout
         async with self._gate.slot(origin(url)):
-            deadline = asyncio.timeout(total)
+            left = self._remaining()
+            if left is not None and left <= 0:
+                raise DeadlineReached("it has passed")
+            limit = total if left is None else min(total, left)
+            deadline = asyncio.timeout(limit)
             try:
                 async with deadline:
                     return await self._exchange(url, headers, accept)
             except TimeoutError as exc:
                 if not deadline.expired():
                     raise
+                if limit < total:
+                    raise DeadlineReached("it came while the request was in flight") from exc
                 raise FetchError(
                     f"no complete answer within total_timeout ({total:g} s)",
                     url=url,

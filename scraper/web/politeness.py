@@ -2,9 +2,11 @@
 apart their starts must be.
 
 The fetcher wraps every request in ``async with gate.slot(origin)``. Per origin
-(``scraper.urls.origin(url)``, "scheme://host:port") the gate allows at most ``concurrency``
+(``scraper.web.urls.origin(url)``, "scheme://host:port") the gate allows at most ``concurrency``
 requests in flight, spaces request *starts* at least the effective delay apart, and starts
-nothing before a cooldown (a server's Retry-After) has ended. This is Scrapy's
+nothing before a cooldown (a server's Retry-After) has ended; with a ``deadline`` (a crawl's
+``max_seconds``), a wait that would outlast it raises :class:`DeadlineReached` at once instead
+of sleeping. This is Scrapy's
 CONCURRENT_REQUESTS_PER_DOMAIN + DOWNLOAD_DELAY, plus honouring robots.txt ``Crawl-delay`` and
 Retry-After, without the auto-tuning.
 
@@ -23,6 +25,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+
+class DeadlineReached(Exception):
+    """A wait (delay, cooldown, backoff) or a request would run past the run's deadline: the work
+    is left for the next run, neither done nor failed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +90,8 @@ class HostGate:
     ``overrides`` is keyed by hostname as users write it ("example.com"; case and a trailing
     dot do not matter) and applies to every scheme and port of exactly that host, not to its
     subdomains. ``max_crawl_delay`` caps what a robots.txt ``Crawl-delay`` may impose, so one
-    site cannot stall a crawl for hours. ``clock`` and ``sleep`` are injectable for tests.
+    site cannot stall a crawl for hours. ``deadline`` (on ``clock``'s scale) is when the run must
+    end: no wait reaches past it. ``clock`` and ``sleep`` are injectable for tests.
     """
 
     def __init__(
@@ -95,6 +103,7 @@ class HostGate:
         max_crawl_delay: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        deadline: float | None = None,
     ) -> None:
         _check_concurrency(concurrency)
         _check_seconds("delay", delay)
@@ -105,6 +114,7 @@ class HostGate:
         self._max_crawl_delay = max_crawl_delay
         self._clock = clock
         self._sleep = sleep
+        self.deadline = deadline
         self._hosts: dict[str, _Host] = {}
 
     @asynccontextmanager
@@ -115,6 +125,7 @@ class HostGate:
         async with host.slots:
             async with host.turn:
                 while (wait := host.ready_at() - self._clock()) > 0:
+                    self._within_deadline(origin, wait)
                     await self._sleep(wait)
                 started_at = self._clock()
                 host.last_start = started_at
@@ -135,7 +146,21 @@ class HostGate:
         """
         host = self._host(origin)
         while (wait := host.ready_at() - self._clock()) > 0:
+            self._within_deadline(origin, wait)
             await self._sleep(wait)
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (negative once past it); None without a deadline."""
+        return None if self.deadline is None else self.deadline - self._clock()
+
+    def _within_deadline(self, origin: str, wait: float) -> None:
+        """Raise :class:`DeadlineReached` rather than start a wait that would end past the deadline."""
+        left = self.remaining()
+        if left is not None and wait > left:
+            raise DeadlineReached(
+                f"{origin} may be asked again in {wait:.1f} s, past the run's deadline "
+                f"({max(left, 0.0):.1f} s left)"
+            )
 
     def mark_sent(self, origin: str) -> None:
         """A request to ``origin`` is leaving now: the next may start no sooner than the delay

@@ -10,7 +10,9 @@ cron run every few minutes does not refetch it), and answers by the RFC:
 - 3xx left after the fetcher's redirects, or 4xx (401 and 403 included): no rules, all allowed;
 - 5xx or unreachable (network error, timeout): everything disallowed, *unless* an earlier
   successful copy is known, which is then used as the RFC permits; either way robots.txt is
-  tried again after ``unavailable_retry`` seconds rather than after a day.
+  tried again after ``unavailable_retry`` seconds rather than after a day. A refusal because
+  robots.txt was unreachable has reason ``unreachable``: the host is down, which is a failure
+  to report, not a robots.txt verdict (a 5xx is the host asking to wait: ``robots-unavailable``).
 
 Concurrent checks for one origin share a single fetch (a per-origin lock); other origins do
 not wait. ``/robots.txt`` itself is always allowed, and so is anything requested while fetching
@@ -98,20 +100,21 @@ class _Rules:
     status: int
     body: bytes
     parser: Protego | None  # None: no rules to apply (allow all, or disallow all if unreachable)
+    error: str = ""  # why robots.txt could not be fetched, when it could not (this run only)
 
     @property
     def reachable(self) -> bool:
         return 200 <= self.status < 500
 
     @classmethod
-    def build(cls, *, fetched_at: float, status: int, body: bytes) -> _Rules:
+    def build(cls, *, fetched_at: float, status: int, body: bytes, error: str = "") -> _Rules:
         body = cap_body(body)
         fetched_ok = 200 <= status < 300
         kept_copy = not 200 <= status < 500 and bool(body)  # unreachable, last good copy known
         parser = (
             Protego.parse(body.decode("utf-8-sig", errors="replace")) if fetched_ok or kept_copy else None
         )
-        return cls(fetched_at=fetched_at, status=status, body=body, parser=parser)
+        return cls(fetched_at=fetched_at, status=status, body=body, parser=parser, error=error)
 
 
 class RobotsPolicy:
@@ -151,8 +154,9 @@ class RobotsPolicy:
         return verdict
 
     async def ensure_allowed(self, url: str) -> None:
-        """Return if ``url`` may be fetched; else raise FetchError ``robots`` (final) or
-        ``robots-unavailable`` (retryable, ``retry_after`` = seconds until robots.txt is retried)."""
+        """Return if ``url`` may be fetched; else raise FetchError ``robots`` (final), or
+        ``robots-unavailable`` (a 5xx) or ``unreachable`` (no answer at all), both retryable with
+        ``retry_after`` = seconds until robots.txt is tried again."""
         verdict, rules = await self._judge(url)
         if verdict.allowed:
             return
@@ -160,10 +164,20 @@ class RobotsPolicy:
         if verdict.reason == "disallowed":
             raise FetchError(f"disallowed by {where} for user agent {self.token!r}", url=url, reason="robots")
         assert rules is not None  # only a fetched answer can be unavailable
-        answer = f"answered HTTP {rules.status}" if rules.status else "was unreachable"
         retry_after = max(0.0, self._expires_at(rules) - self._clock())
+        if rules.status == UNREACHABLE:
+            why = f" ({rules.error})" if rules.error else ""
+            raise FetchError(
+                f"host unreachable: {where} could not be fetched{why}; "
+                f"not fetching until it answers (retry in {retry_after:.0f} s)",
+                url=url,
+                reason="unreachable",
+                retryable=True,
+                retry_after=retry_after,
+            )
         raise FetchError(
-            f"{where} {answer}; not fetching until it answers (retry in {retry_after:.0f} s)",
+            f"{where} answered HTTP {rules.status}; not fetching until it answers "
+            f"(retry in {retry_after:.0f} s)",
             url=url,
             reason="robots-unavailable",
             retryable=True,
@@ -206,10 +220,14 @@ class RobotsPolicy:
     async def _fetch(self, origin: str, where: str, *, previous: _Rules | None) -> _Rules:
         fetched_at = self._clock()
         marker = _fetching_robots.set(True)
+        problem = ""
         try:
             status, body = await self._fetch_robots(where)
         except FetchError as error:
+            if error.reason == "deadline":  # not an answer: nothing to record, the run is ending
+                raise
             status, body = error.status or UNREACHABLE, b""
+            problem = str(error).removeprefix(f"{error.url}: ")
         finally:
             _fetching_robots.reset(marker)
         if 300 <= status < 500:
@@ -217,7 +235,7 @@ class RobotsPolicy:
         elif not 200 <= status < 300:
             # Unreachable: keep the last good copy (if any) for use until robots.txt answers.
             body = previous.body if previous is not None and previous.parser is not None else b""
-        rules = _Rules.build(fetched_at=fetched_at, status=status, body=body)
+        rules = _Rules.build(fetched_at=fetched_at, status=status, body=body, error=problem)
         if self._store is not None:
             self._store.robots_put(origin, fetched_at=fetched_at, status=status, body=rules.body)
         return rules

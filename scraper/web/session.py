@@ -53,7 +53,9 @@ class WebSession:
     """``async with WebSession(settings, politeness) as web: page = await web.fetch(url)``.
 
     ``robots_store`` keeps robots.txt between runs (the crawl state); without it each session
-    asks each host once. ``transport`` replaces the network in tests.
+    asks each host once. ``deadline`` (a ``time.monotonic()`` value) bounds every wait and
+    request: one that would outlast it fails at once with reason ``deadline``. ``transport``
+    replaces the network in tests.
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class WebSession:
         *,
         robots_store: RobotsStore | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.politeness = politeness or Politeness()
         self.gate = HostGate(
@@ -70,6 +73,7 @@ class WebSession:
             delay=self.politeness.delay,
             overrides=self.politeness.hosts,
             max_crawl_delay=self.politeness.max_crawl_delay,
+            deadline=deadline,
         )
         self.robots: RobotsPolicy | None = None
         if self.politeness.obey_robots:
