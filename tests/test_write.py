@@ -373,3 +373,40 @@ def test_a_name_that_is_not_utf8_is_recorded_escaped(tmp_path: Path) -> None:
     paths = write_article(ARTICLE, out, "caf\udce9", "txt", source="in/caf\udce9.html")
     record = json.loads(paths[1].read_text(encoding="utf-8"))
     assert record["source"] == "in/caf\\xe9.html"
+
+
+def test_an_append_that_fails_part_way_leaves_the_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scraper.io import atomic
+
+    target = tmp_path / "articles.jsonl"
+    atomic.append_line(target, b'{"id": 1}\n')
+    before = target.read_bytes()
+    real_write = os.write
+    calls = []
+
+    def short_then_full_disk(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(fd, bytes(data[:5]))  # a short write, as on a nearly full disk
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "write", short_then_full_disk)
+    with pytest.raises(OSError, match="No space"):
+        atomic.append_line(target, b'{"id": 2, "text": "a longer line"}\n')
+    monkeypatch.undo()
+    assert target.read_bytes() == before  # no torn line for the next append to run into
+    atomic.append_line(target, b'{"id": 3}\n')
+    assert target.read_bytes().splitlines() == [b'{"id": 1}', b'{"id": 3}']
+
+
+def test_a_short_append_is_completed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scraper.io import atomic
+
+    target = tmp_path / "articles.jsonl"
+    real_write = os.write
+    monkeypatch.setattr(atomic.os, "write", lambda fd, data: real_write(fd, bytes(data[:3])))
+    atomic.append_line(target, b'{"id": 1}\n')
+    monkeypatch.undo()
+    assert target.read_bytes() == b'{"id": 1}\n'

@@ -160,17 +160,26 @@ def atomic_write_json(path: str | Path, data: Any) -> None:
 
 
 def append_line(path: str | Path, line: bytes) -> None:
-    """Append one line to ``path`` as a single write, flushed to disk before returning.
+    """Append one line to ``path``, flushed to disk before returning, or leave the file as it was.
 
-    A kill mid-write can leave a partial last line, which :func:`repair_tail` removes at the
-    next run's start.
+    A write can be short (a nearly full disk): the rest is written until the line is whole; if
+    that fails, the file is cut back to its old size, so no torn line is left for the next append
+    to run into. A kill mid-write can still leave a partial last line, which :func:`repair_tail`
+    removes at the next run's start.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _file_mode())
     try:
-        os.write(fd, line)
-        os.fsync(fd)
+        size = os.fstat(fd).st_size
+        try:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, size)
+            raise
     finally:
         os.close(fd)
 
