@@ -47,6 +47,22 @@ def test_rules_learn_drafts_a_rule_that_checks_and_cleans(tmp_path: Path) -> Non
     assert too_few.exit_code == 2 and "at least 3 pages" in too_few.stderr
 
 
+def test_rules_learn_on_a_folder_of_many_sites_drafts_from_the_one_asked_for(tmp_path: Path) -> None:
+    samples = SITE.parent
+    target = tmp_path / "northfieldpost.com.toml"
+    result = run("rules", "learn", str(samples), "--site", "northfieldpost.com", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert "a page of theweek.com, not of --site northfieldpost.com" in result.stderr
+    samples_named = [line for line in target.read_text(encoding="utf-8").splitlines() if "sample" in line]
+    assert samples_named and all("northfieldpost.com" in line for line in samples_named)
+
+
+def test_clean_jobs_0_cleans_in_this_process_as_crawl_does(tmp_path: Path) -> None:
+    result = run("clean", str(SITE), "-o", str(tmp_path), "-j", "0")
+    assert result.exit_code == 0, result.stderr
+    assert len(list(tmp_path.glob("*.txt"))) == len(list(SITE.glob("*.html")))
+
+
 def test_rules_import_ftr_converts_and_reports(tmp_path: Path) -> None:
     src = tmp_path / "ftr"
     src.mkdir()

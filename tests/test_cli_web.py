@@ -190,3 +190,14 @@ def test_an_overlapping_crawl_exits_with_status_3(tmp_path: Path) -> None:
             result = run(*crawl_args(server, out))
         assert result.exit_code == 3 and "lock" in result.stderr
         assert server.count("/feed.xml") == 0
+
+
+def test_fetch_takes_a_delay_like_crawl(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        publish(server, 2)
+        urls = [server.url(article_path(i)) for i in range(2)]
+        base = ["fetch", *urls, "-o", str(tmp_path / "out"), "--allow-private-networks"]
+        assert run(*base, "--delay", "0").exit_code == 0
+        assert len(list((tmp_path / "out").rglob("*.txt"))) == 2
+    refused = CliRunner().invoke(main, ["fetch", "https://example.com/", "--delay", "-1"])
+    assert refused.exit_code == 2 and "--delay" in refused.output

@@ -60,9 +60,9 @@ def main() -> None:
 @click.option(
     "-j",
     "--jobs",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=0),
     default=None,
-    help="Worker processes.  [default: number of cores]",
+    help="Worker processes (0: clean in this process, as `crawl -j 0`).  [default: number of cores]",
 )
 @click.option(
     "--timeout",
@@ -131,7 +131,7 @@ def clean(
     for folder in expansion.empty_folders:
         click.echo(f"warning: {folder}: no .html, .htm, .html.gz or .htm.gz files in this folder", err=True)
 
-    jobs = jobs or default_jobs()
+    jobs = default_jobs() if jobs is None else max(jobs, 1)  # 0 and 1: in this process
     site_blocks: dict[str, LearnedBlocks] = {}
     if len(items) >= 2 and not no_learn:
         items, site_blocks = learn_sites(items, jobs)

@@ -14,6 +14,7 @@ import click
 from scraper.authoring.draft import SavedPage, draft_rule, site_of_pages
 from scraper.authoring.ftr import import_ftr_dir
 from scraper.errors import InputError
+from scraper.extract.sitememory import learn_page, site_of
 from scraper.io.atomic import atomic_write_text
 from scraper.io.sources import expand_inputs
 
@@ -54,6 +55,8 @@ def learn_command(inputs: tuple[str, ...], site: str | None, out: Path | None, f
             pages.append(SavedPage(Path(path), item.read_page()))
         except InputError as exc:
             click.echo(f"skipped: {item.label}: {exc}", err=True)
+    if site:
+        pages = _of_site(pages, site)
     if len(pages) < 3:
         raise click.UsageError(f"{len(pages)} readable pages: learning needs at least 3 pages of the site")
     site = site or site_of_pages(pages)
@@ -67,6 +70,20 @@ def learn_command(inputs: tuple[str, ...], site: str | None, out: Path | None, f
     made = f"{len(draft.selectors)} strip selectors, {len(draft.lines)} drop_lines patterns"
     learned = f"{draft.blocks} repeated blocks from {draft.pages} pages"
     click.echo(f"{target}: {learned} -> {made} (a draft: review it)", err=True)
+
+
+def _of_site(pages: list[SavedPage], site: str) -> list[SavedPage]:
+    """The pages of ``site`` (those naming no URL count as its: the user gave them); the others
+    are skipped, named, so a folder of several sites drafts a rule from the one asked for."""
+    wanted = site_of(f"https://{site}/") or site
+    kept = []
+    for saved in pages:
+        named = learn_page(saved.page, "")[0]
+        if named and named != wanted:
+            click.echo(f"skipped: {saved.path}: a page of {named}, not of --site {site}", err=True)
+            continue
+        kept.append(saved)
+    return kept
 
 
 @click.command("import-ftr")

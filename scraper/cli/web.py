@@ -250,6 +250,13 @@ def _kept(page: Page, url: str, raw_dir: Path | None) -> PageSource:
 )
 @rules_option()
 @click.option("--user-agent", help="User-Agent header; include a contact URL or address.")
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between requests to one host.",
+)
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (your own sites).")
 @click.option("--allow-private-networks", is_flag=True, help="Allow private, loopback, link-local addresses.")
 @skip_paywalled_option()
@@ -261,6 +268,7 @@ def fetch_command(
     raw_dir: Path | None,
     rules: tuple[str, ...],
     user_agent: str | None,
+    delay: float,
     ignore_robots: bool,
     allow_private_networks: bool,
     skip_paywalled: bool,
@@ -285,7 +293,8 @@ def fetch_command(
     if user_agent:
         fields["user_agent"] = user_agent
     settings = FetchSettings(**fields)
-    pages = asyncio.run(_fetch_all(urls, settings, Politeness(obey_robots=not ignore_robots)))
+    politeness = Politeness(delay=delay, obey_robots=not ignore_robots)
+    pages = asyncio.run(_fetch_all(urls, settings, politeness))
     sources = [
         _kept(page, url, raw_dir) if isinstance(page, Page) else page
         for url, page in zip(urls, pages, strict=True)
