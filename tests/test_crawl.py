@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,12 @@ def test_wrong_and_missing_charsets_decode_correctly(tmp_path: Path) -> None:
         for path in ("/wrong.html", "/legacy.html"):
             article = scraper.scrape(server.url(path), settings=FAST_FETCH)
             assert "Bürger und Gäste" in article.text and article.title == "Straße café", path
+
+
+def test_an_unknown_config_key_is_named_with_its_line(tmp_path: Path) -> None:
+    from scraper.crawler.config import load_config
+
+    conf = tmp_path / "sites.toml"
+    conf.write_text('feeds = ["https://example.com/rss"]\n\n[fetch]\nretries = 2\ntimeuot = 3\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(conf))}:5: unknown key \[fetch\]\.timeuot"):
+        load_config(conf)

@@ -32,6 +32,7 @@ from typing import Any
 from scraper.crawler.discover import Scope
 from scraper.errors import ConfigError
 from scraper.io.formats import format_names
+from scraper.rules.book import key_line
 from scraper.web.politeness import HostLimits
 from scraper.web.robots import product_token
 from scraper.web.session import Politeness
@@ -180,23 +181,34 @@ def load_config(path: str | Path, **overrides: Any) -> CrawlConfig:
     """Read a TOML crawl config; ``overrides`` (flags given on the command line) win."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from None
-    return build_config(data, base=path.parent, label=str(path), **overrides)
+    return build_config(data, base=path.parent, label=str(path), source=text, **overrides)
 
 
 def build_config(
-    data: dict[str, Any], *, base: Path | None = None, label: str = "config", **overrides: Any
+    data: dict[str, Any],
+    *,
+    base: Path | None = None,
+    label: str = "config",
+    source: str | None = None,
+    **overrides: Any,
 ) -> CrawlConfig:
     """A :class:`CrawlConfig` from parsed TOML ``data`` (keys checked) plus ``overrides``.
 
     ``overrides`` use the field names of :class:`CrawlConfig` and of :class:`FetchSettings`
     and :class:`Politeness` (``concurrency``, ``delay``, ``user_agent`` ...); None means "not
-    given" and leaves the file's value.
+    given" and leaves the file's value. ``source``, the file's text, puts line numbers in errors.
     """
+
+    def at(key: str) -> str:
+        line = key_line(source, key) if source is not None else None
+        return f"{label}:{line}" if line is not None else label
+
     data = dict(data)
     fetch_table = _table(data.pop("fetch", {}), f"{label}: [fetch]")
     politeness_table = _table(data.pop("politeness", {}), f"{label}: [politeness]")
@@ -204,18 +216,19 @@ def build_config(
     top: dict[str, Any] = {}
     for key, value in data.items():
         if key not in _TOP_KEYS:
-            raise ConfigError(f"{label}: unknown key {key!r} (known: {', '.join(sorted(_TOP_KEYS))})")
+            raise ConfigError(f"{at(key)}: unknown key {key!r} (known: {', '.join(sorted(_TOP_KEYS))})")
         top[key] = _path_or_value(key, value, base, label)
     fetch_values = {}
     for key, value in fetch_table.items():
         if key not in _FETCH_KEYS:
-            raise ConfigError(f"{label}: unknown key [fetch].{key} (known: {', '.join(sorted(_FETCH_KEYS))})")
+            known = ", ".join(sorted(_FETCH_KEYS))
+            raise ConfigError(f"{at(key)}: unknown key [fetch].{key} (known: {known})")
         fetch_values[_FETCH_KEYS[key]] = value
     politeness_values = {}
     for key, value in politeness_table.items():
         if key not in _POLITENESS_KEYS:
             known = ", ".join(sorted(_POLITENESS_KEYS))
-            raise ConfigError(f"{label}: unknown key [politeness].{key} (known: {known})")
+            raise ConfigError(f"{at(key)}: unknown key [politeness].{key} (known: {known})")
         politeness_values[key] = value
     hosts = {
         name.lower().rstrip("."): _host_limits(name, limits, label) for name, limits in host_table.items()

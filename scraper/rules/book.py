@@ -113,7 +113,8 @@ def _line_of(source: str, *needles: str) -> int | None:
     return None
 
 
-def _key_line(source: str, key: str) -> int | None:
+def key_line(source: str, key: str) -> int | None:
+    """1-based line where ``key`` is set (``key =``) or its table array opens (``[[key]]``)."""
     pattern = re.compile(rf"^\s*(\[\[\s*{re.escape(key)}\s*\]\]|{re.escape(key)}\s*=)", re.MULTILINE)
     match = pattern.search(source)
     return source.count("\n", 0, match.start()) + 1 if match else None
@@ -135,7 +136,7 @@ class _Parser:
             raise RuleError(
                 f"'{key}' must be a list of strings, e.g. {key} = [\"...\"]",
                 path=str(self.path),
-                line=_key_line(self.source, key),
+                line=key_line(self.source, key),
             )
         for item in value:
             if not isinstance(item, str) or not item.strip():
@@ -313,7 +314,7 @@ def parse_rule_file(path: str | Path) -> SiteRule:
     for key in data:
         if key not in allowed:
             message = f"unknown key '{key}' (allowed: {', '.join(allowed)})"
-            raise RuleError(message, path=str(path), line=_key_line(source, key))
+            raise RuleError(message, path=str(path), line=key_line(source, key))
     name = path.name.removesuffix(".toml")
     hosts = tuple(h.lower() for h in parser.strings(data, "hosts"))
     if name != GENERIC_NAME:
