@@ -274,3 +274,24 @@ def test_an_unknown_config_key_is_named_with_its_line(tmp_path: Path) -> None:
     conf.write_text('feeds = ["https://example.com/rss"]\n\n[fetch]\nretries = 2\ntimeuot = 3\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=rf"{re.escape(str(conf))}:5: unknown key \[fetch\]\.timeuot"):
         load_config(conf)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("timeout", -1, "timeout must be a number, more than 0, not -1"),
+        ("timeout", float("nan"), "timeout must be a number, more than 0, not nan"),
+        ("max_seconds", float("inf"), "max_seconds must be a number, 0 or more, not inf"),
+        ("jobs", "x", "jobs must be a whole number, 0 or more, not 'x'"),
+        ("max_pages", 0, "max_pages must be a whole number, 1 or more, not 0"),
+        ("state", 3, "state must be a path, not 3"),
+    ],
+)
+def test_bad_settings_fail_when_the_config_is_built(key: str, value: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        build_config({"feeds": ["https://example.com/rss"]}, **{key: value})
+
+
+def test_a_path_given_as_a_string_is_a_path() -> None:
+    config = build_config({"feeds": ["https://example.com/rss"]}, out="news")
+    assert config.out == Path("news") and config.state_path == Path("news") / ".scraper-state.sqlite"

@@ -23,6 +23,7 @@ silently fall back to a default). A minimal file::
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -107,9 +108,14 @@ class CrawlConfig:
                     raise ConfigError(f"{name}: {url!r} is not an http(s) URL")
         if not (self.feeds or self.sitemaps or self.start):
             raise ConfigError("nothing to crawl: give at least one feed, sitemap or start page")
-        for name in ("max_depth", "max_attempts"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be 0 or more, not {getattr(self, name)}")
+        for name, (integer, minimum, optional) in _NUMBERS.items():
+            _check_number(name, getattr(self, name), integer=integer, minimum=minimum, optional=optional)
+        for name in ("out", "state", "report", "raw_dir"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, Path(value))  # a library caller's plain string
+            elif not (isinstance(value, Path) or (value is None and name != "out")):
+                raise ConfigError(f"{name} must be a path, not {value!r}")
         try:
             product_token(self.fetch.user_agent)
             Scope.build(hosts=self.allowed_hosts, allow=self.allow, deny=self.deny, max_depth=self.max_depth)
@@ -175,6 +181,34 @@ _FETCH_KEYS = {
     "max_body_mb": "max_body_mb",
 }
 _POLITENESS_KEYS = frozenset({"concurrency", "delay", "max_crawl_delay", "obey_robots"})
+
+
+# Numbers a config holds: whole or not, the smallest allowed value, and whether None (no limit) is.
+_NUMBERS: dict[str, tuple[bool, float, bool]] = {
+    "max_depth": (True, 0, False),
+    "max_attempts": (True, 0, False),
+    "max_pages": (True, 1, True),
+    "jobs": (True, 0, True),
+    "timeout": (False, 0, False),
+    "retry_minutes": (False, 0, False),
+    "max_age_days": (False, 0, True),
+    "max_seconds": (False, 0, True),
+    "revisit_hours": (False, 0, True),
+}
+
+
+def _check_number(name: str, value: object, *, integer: bool, minimum: float, optional: bool) -> None:
+    """A clear error for a setting that is not a finite number in range, when the config is built
+    (not when the crawl first uses it)."""
+    if value is None and optional:
+        return
+    kinds = (int,) if integer else (int, float)
+    number = isinstance(value, kinds) and not isinstance(value, bool) and math.isfinite(value)  # type: ignore[arg-type]
+    positive = name == "timeout"  # a zero timeout would fail every page
+    if not number or value < minimum or (positive and value == 0):
+        what = "a whole number" if integer else "a number"
+        bound = "more than 0" if positive else f"{minimum:g} or more"
+        raise ConfigError(f"{name} must be {what}, {bound}, not {value!r}")
 
 
 def load_config(path: str | Path, **overrides: Any) -> CrawlConfig:
