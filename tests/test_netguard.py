@@ -73,6 +73,7 @@ def test_private_and_special_addresses_are_refused(url: str) -> None:
     assert error.reason == "private-address"
     assert error.url == url
     assert "non-public address" in str(error)
+    assert "--allow-private-networks" in str(error)  # the flag a CLI user can give, not only the key
     assert not error.retryable
 
 

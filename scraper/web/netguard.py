@@ -116,8 +116,8 @@ def _blocked(addresses: list[IPAddress]) -> list[str]:
 
 def _refusal(host: str, blocked: list[str], url: str) -> FetchError:
     return FetchError(
-        f"host {host!r} resolves to a non-public address ({', '.join(blocked)}); "
-        "set allow_private_networks to fetch from private networks",
+        f"host {host!r} resolves to a non-public address ({', '.join(blocked)}); to fetch from private "
+        "networks, give --allow-private-networks (allow_private_networks = true in a crawl config)",
         url=url,
         reason="private-address",
     )
