@@ -94,10 +94,13 @@ def test_a_growing_live_blog_does_not_teach_the_site_memory_its_own_entries(tmp_
 
         server.add(article_path(0), live)
         cfg = config(tmp_path, feeds=(server.url("/feed.xml"),), revisit_hours=0.0001)
+        reports = []
         for count in (3, 4, 5, 15):
             entries["count"] = count
-            crawl(cfg)
+            reports.append(crawl(cfg).totals)
             time.sleep(0.4)
+        # Written once as new; every later, longer version is an update of it, not a new article.
+        assert [(t.new, t.updated) for t in reports] == [(1, 0), (0, 1), (0, 1), (0, 1)]
         text = (cfg.out / (url_stem(server.url(article_path(0))) + ".txt")).read_text(encoding="utf-8")
         assert "(entry 0)" in text and "(entry 14)" in text
 

@@ -99,8 +99,9 @@ class _Progress:
         elif not self.quiet:
             t = report.totals
             click.echo(
-                f"crawl: {t.new} new, {t.unchanged} unchanged, {t.duplicate} duplicates, "
-                f"{t.not_article} not articles, {t.gone} gone, {t.skipped_robots} skipped by robots.txt, "
+                f"crawl: {t.new} new, {t.updated} updated, {t.unchanged} unchanged, "
+                f"{t.duplicate} duplicates, {t.not_article} not articles, {t.gone} gone, "
+                f"{t.skipped_robots} skipped by robots.txt, "
                 f"{t.failed} failed, in {report.seconds:.1f} s; report: {report_path}",
                 err=True,
             )

@@ -16,6 +16,7 @@ class HostCounts:
 
     fetched: int = 0
     new: int = 0
+    updated: int = 0  # articles written before whose text changed, written again
     unchanged: int = 0
     duplicate: int = 0
     not_article: int = 0

@@ -502,8 +502,10 @@ class _Run:
         except (UnicodeError, ValueError) as exc:
             self._failure(record, f"{record.url}: cannot write its output: {exc}", False, None, validators)
             return
+        # An article written before whose text changed is an update, not a new article.
+        counter = "updated" if record.text_hash and record.status in ("written", "unchanged") else "new"
         self._settle(
-            record, "written", "new", self._revisit(now), {"output": written}, output=written, **found
+            record, "written", counter, self._revisit(now), {"output": written}, output=written, **found
         )
 
     def _write(self, url: str, page: Page, article: Article, stem: str) -> None:
