@@ -4,7 +4,9 @@ Every page's fate comes back as an :class:`Outcome` (an article, a page with no 
 error), never as an exception, so one bad page cannot end a batch of ten thousand. Errors pickle
 (see :mod:`scraper.errors`), so an outcome from a worker process is exactly what the same page
 gives in-process. A worker that dies (a crash in a C extension, the OOM killer) fails its own
-page and nothing else::
+page and nothing else; one stuck on a page past its time limit (in C code, where the limit cannot
+reach) is killed, and that page fails with :class:`ExtractionTimeout`. Workers die with their
+parent (:mod:`scraper.extract.workers`)::
 
     from scraper.batch import CleanSettings, clean_batch
     for outcome in clean_batch(pages, CleanSettings(timeout=30), jobs=4):
@@ -14,11 +16,12 @@ page and nothing else::
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +29,9 @@ from typing import TypeVar
 
 from scraper.article import PAYWALL_NOTE, Article, Page
 from scraper.errors import NoArticleError, ScraperError
-from scraper.extract.sitememory import BlockMemory, LearnedBlocks, learn_page
+from scraper.extract.bounds import bound_html
+from scraper.extract.sitememory import BlockMemory, LearnedBlocks, learn_page, site_of
+from scraper.extract.workers import WorkerPool, timeout_error, watched
 from scraper.io.sources import PageSource
 
 WORKER_DIED = "the worker process died while cleaning this page (crash or out of memory)"
@@ -105,18 +110,24 @@ class Outcome:
         return str(self.error)
 
 
-def clean_page(source: PageSource, settings: CleanSettings) -> Outcome:
-    """Read and clean one page; every failure comes back as a value."""
+def clean_page(source: PageSource, settings: CleanSettings, token: int = 0) -> Outcome:
+    """Read and clean one page; every failure comes back as a value.
+
+    In a pool's worker, ``token`` names the page to the pool's watchdog (:func:`watched`).
+    """
     from scraper.extract import engine  # in a worker, the cost is paid once per process
+    from scraper.rules.book import resolve_rules
 
     try:
-        page = source.read_page()
-        learned = settings.site_blocks.get(source.site) if source.site else None
-        rules = list(settings.rules) if settings.rules else None
-        keys: set[str] | None = set() if settings.read_blocks else None
-        article = engine.clean(
-            page, settings.url, rules=rules, timeout=settings.timeout, site_blocks=learned, block_keys=keys
-        )
+        # Loaded once per process, before the page's clock starts: not the page's fault.
+        book = resolve_rules(list(settings.rules) if settings.rules else None)
+        with watched(token, settings.timeout):
+            page = source.read_page()
+            learned = settings.site_blocks.get(source.site) if source.site else None
+            keys: set[str] | None = set() if settings.read_blocks else None
+            article = engine.clean(
+                page, settings.url, rules=book, timeout=settings.timeout, site_blocks=learned, block_keys=keys
+            )
         blocks = frozenset(keys or ())
     except ScraperError as exc:
         return Outcome(error=exc)
@@ -129,9 +140,12 @@ def clean_page(source: PageSource, settings: CleanSettings) -> Outcome:
     return Outcome(article=article, blocks=blocks)
 
 
-def clean_chunk(sources: Sequence[PageSource], settings: CleanSettings) -> list[Outcome]:
+Numbered = tuple[int, PageSource]  # a page and its token: its place in the batch
+
+
+def clean_chunk(pages: Sequence[Numbered], settings: CleanSettings) -> list[Outcome]:
     """Clean a chunk of pages in one worker call (fewer round trips for small pages)."""
-    return [clean_page(source, settings) for source in sources]
+    return [clean_page(source, settings, token) for token, source in pages]
 
 
 def default_jobs() -> int:
@@ -162,47 +176,90 @@ def clean_batch(
 def _run_pool(sources: Sequence[PageSource], settings: CleanSettings, jobs: int) -> Iterator[Outcome]:
     """Outcomes in input order from ``jobs`` worker processes, a bounded window in flight.
 
-    A worker that dies breaks the whole pool: the pages of the chunk at the head of the queue
-    are then retried one by one, each alone in a fresh process, so the one that kills its worker
-    is reported as failed; the rest of the queue goes to a new pool and is cleaned as usual.
+    A worker that dies breaks the whole pool, and what was in flight goes to a new pool. When the
+    pool's watchdog killed it (a page stuck past its time limit), that page is known and fails
+    with :class:`ExtractionTimeout`. Otherwise (a crash) the pages of the chunk at the head of
+    the queue are retried one by one, each alone in a fresh process, so the one that kills its
+    worker is reported as failed.
     """
     size = chunk_size(len(sources), jobs)
-    chunks = iter([sources[i : i + size] for i in range(0, len(sources), size)])
+    numbered = list(enumerate(sources))
+    chunks = iter([numbered[i : i + size] for i in range(0, len(numbered), size)])
     window = jobs * 4
-    queue: deque[tuple[Sequence[PageSource], Future[list[Outcome]]]] = deque()
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    watch = bool(settings.timeout)
+    queue: deque[_Flight] = deque()
+    settled: dict[int, Outcome] = {}  # pages decided outside the pool (killed, or cleaned alone)
+    pool = WorkerPool(jobs, watch=watch)
+
+    def submit(chunk: list[Numbered]) -> _Flight:
+        todo = [page for page in chunk if page[0] not in settled]
+        future: Future[list[Outcome]] = Future()
+        if not todo:
+            future.set_result([])
+            return _Flight(chunk, [], future, pool)
+        try:
+            future = pool.submit(clean_chunk, todo, settings)
+        except BrokenProcessPool as exc:  # it broke since the last result came back
+            future.set_exception(exc)
+        return _Flight(chunk, [token for token, _ in todo], future, pool)
 
     def fill() -> None:
         while len(queue) < window:
             chunk = next(chunks, None)
             if chunk is None:
                 return
-            queue.append((chunk, pool.submit(clean_chunk, chunk, settings)))
+            queue.append(submit(chunk))
 
     try:
         fill()
         while queue:
-            chunk, future = queue.popleft()
+            head = queue[0]
             try:
-                outcomes = future.result()
+                cleaned = dict(zip(head.sent, head.future.result(), strict=True))
             except BrokenProcessPool:
-                pool.shutdown(wait=True, cancel_futures=True)
-                outcomes = [_clean_isolated(source, settings) for source in chunk]
-                pool = ProcessPoolExecutor(max_workers=jobs)
-                waiting = [queued for queued, _ in queue]
+                if head.pool is pool:  # else a pool already replaced: only resubmit
+                    pool.shutdown(wait=True)
+                    for token, limit in pool.timed_out.items():
+                        settled[token] = Outcome(error=timeout_error(limit))
+                    if not pool.timed_out:  # a crash: find the page that kills its worker, alone
+                        for token, source in head.chunk:
+                            if token not in settled:
+                                settled[token] = _clean_isolated(source, settings, token)
+                    pool = WorkerPool(jobs, watch=watch)
+                in_flight = list(queue)
                 queue.clear()
-                queue.extend((queued, pool.submit(clean_chunk, queued, settings)) for queued in waiting)
-            yield from outcomes
+                queue.extend(flight if flight.succeeded() else submit(flight.chunk) for flight in in_flight)
+                continue
+            queue.popleft()
+            for token, _ in head.chunk:
+                late = settled.pop(token, None)  # a page killed just as it finished keeps its result
+                yield cleaned[token] if token in cleaned or late is None else late
             fill()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True)
 
 
-def _clean_isolated(source: PageSource, settings: CleanSettings) -> Outcome:
-    with ProcessPoolExecutor(max_workers=1) as alone:
+@dataclass(frozen=True, slots=True)
+class _Flight:
+    """A chunk in flight: its pages, the tokens of those sent to ``pool``, their outcomes to come."""
+
+    chunk: list[Numbered]
+    sent: list[int]
+    future: Future[list[Outcome]]
+    pool: WorkerPool
+
+    def succeeded(self) -> bool:
+        future = self.future
+        return future.done() and not future.cancelled() and future.exception() is None
+
+
+def _clean_isolated(source: PageSource, settings: CleanSettings, token: int = 0) -> Outcome:
+    with WorkerPool(1, watch=bool(settings.timeout)) as alone:
         try:
-            return alone.submit(clean_page, source, settings).result()
+            return alone.submit(clean_page, source, settings, token).result()
         except BrokenProcessPool:
+            if (limit := alone.timed_out.get(token)) is not None:
+                return Outcome(error=timeout_error(limit))
             return Outcome(error=ScraperError(WORKER_DIED))
 
 
@@ -216,23 +273,27 @@ class CleaningPool:
 
     def __init__(self, jobs: int | None) -> None:
         self.jobs = jobs if jobs is not None else default_jobs()
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
+        self._tokens = itertools.count()
 
     async def clean(self, source: PageSource, settings: CleanSettings) -> Outcome:
+        """The page's outcome; a page stuck past its time limit has its worker killed, and fails."""
         if self.jobs == 0:
             return clean_page(source, settings)
         if self._pool is None:
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            self._pool = WorkerPool(self.jobs, context=multiprocessing.get_context("spawn"), watch=True)
         pool = self._pool
+        token = next(self._tokens)
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, clean_page, source, settings)
+            return await asyncio.wrap_future(pool.submit(clean_page, source, settings, token))
         except BrokenProcessPool:
             # Every page in flight on a dead pool lands here; only the first retires it, so a
             # late one cannot shut down the fresh pool another task has started meanwhile.
             if self._pool is pool:
                 self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.shutdown(wait=False)
+            if (limit := pool.timed_out.get(token)) is not None:
+                return Outcome(error=timeout_error(limit))  # it would hang again: not retried
             return Outcome(error=ScraperError(WORKER_DIED), retryable=True)
 
     def close(self) -> None:
@@ -242,10 +303,18 @@ class CleaningPool:
 
 
 def _learn_one(source: PageSource) -> tuple[str, set[str]]:
-    """The site of one page and the keys of its text blocks (none if it cannot be read)."""
+    """The site of one page and the keys of its text blocks (none if it cannot be read).
+
+    A page whose markup the cleaner would have to trim (:mod:`scraper.extract.bounds`) teaches
+    nothing, and is never parsed here as it is: that could take minutes.
+    """
     fallback = f"folder:{Path(source.label).parent}"  # pages naming no URL: grouped by their folder
     try:
-        return learn_page(source.read_page(), fallback)
+        page = source.read_page()
+        html = page.text
+        if bound_html(html).html is not html:
+            return site_of(page.final_url or page.url) or fallback, set()
+        return learn_page(page, fallback)
     except ScraperError:
         return fallback, set()
 
@@ -262,7 +331,7 @@ def learn_sites(
     a batch is cleaned with what the whole batch taught (pages read first included).
     """
     if jobs > 1 and len(sources) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with WorkerPool(jobs) as pool:
             found = list(pool.map(_learn_one, sources, chunksize=chunk_size(len(sources), jobs)))
     else:
         found = [_learn_one(source) for source in sources]

@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 from scraper.article import Article, Page, Removal
 from scraper.errors import InputError, NoArticleError
 from scraper.extract import pagekind
+from scraper.extract.bounds import bound_html
 from scraper.extract.decode import decode_html
 from scraper.extract.detectors import Pruner, prose_chars, remove_boilerplate, text_of
 from scraper.extract.linefilter import filter_lines
@@ -156,7 +157,8 @@ def _clean(
     site_blocks: LearnedBlocks | None = None,
     block_keys: set[str] | None = None,
 ) -> Article:
-    text_html = _to_text(html)
+    bounded = bound_html(_to_text(html))  # before any parser: see scraper.extract.bounds
+    text_html = bounded.html
     tree = LexborHTMLParser(text_html)
     if tree.body is None or not text_html.strip():
         raise NoArticleError("the page is empty", reason="empty")
@@ -170,7 +172,7 @@ def _clean(
     page_text = text_of(tree.body)
     links = pagekind.read_links(tree.body, page_text)
 
-    warnings: list[str] = []
+    warnings: list[str] = list(bounded.trimmed)
     failed_rules: list[str] = []
     found = _Extraction("", (), None, 0)
     if page_text:  # a blank page goes straight to the verdict, which says why it is blank
