@@ -507,3 +507,9 @@ def test_sniff_kind(body: bytes, content_type: str | None, kind: str) -> None:
 )
 def test_iso_date(raw: str | None, iso: str | None) -> None:
     assert iso_date(raw) == iso
+
+
+def test_links_of_a_hostile_page_are_read_from_its_bounded_form() -> None:
+    """The crawl reads links in its own process: absurd nesting is flattened first, links before it kept."""
+    page = '<html><body><a href="/news/first">First story</a>' + "<div>" * 100_000 + "deep</body></html>"
+    assert [link.url for link in extract_links(page, "https://a.example/")] == ["https://a.example/news/first"]

@@ -25,7 +25,8 @@ import feedparser
 from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.errors import InputError
+from scraper.errors import InputError, NoArticleError
+from scraper.extract.bounds import bound_html
 from scraper.extract.metadata.dates import rfc822_datetime
 from scraper.web.urls import ascii_host, host_of, normalize_url
 
@@ -306,9 +307,14 @@ def extract_links(html: str, base_url: str) -> list[Link]:
     Relative links resolve against ``<base href>`` when the page has one. Same-page anchors
     (``href="#..."``) are skipped; ``rel="nofollow"`` links are kept (on news sites they are
     often ordinary article links). A URL linked twice keeps the first text found, so a
-    thumbnail link followed by a headline link is titled by the headline.
+    thumbnail link followed by a headline link is titled by the headline. The page is bounded
+    first (:func:`scraper.extract.bounds.bound_html`): this parse runs in the crawl's own process,
+    where no worker can be killed for it; a page too large to be one gives no links.
     """
-    tree = LexborHTMLParser(html)
+    try:
+        tree = LexborHTMLParser(bound_html(html).html)
+    except NoArticleError:
+        return []
     base = base_url
     base_tag = tree.css_first("base[href]")
     if base_tag is not None:
