@@ -56,7 +56,8 @@ class NoArticleError(ScraperError):
     Reasons: ``empty`` (no text at all), ``binary`` (not HTML), ``too-short`` (only a few
     words of body text), ``index-page`` (a list of links), ``bot-challenge`` (a captcha or
     "Just a moment..." interstitial), ``javascript-required`` (an app shell), ``consent-wall``,
-    ``paywall`` (only the prompt, no teaser to give), ``error-page`` (a 404/500 page served as 200).
+    ``paywall`` (only the prompt, no teaser to give), ``error-page`` (a 404/500 page served as 200),
+    ``too-large`` (over 32 MiB of text: no article page is that large).
 
     ``article`` is what was extracted anyway (metadata, and whatever text there was), or
     ``None`` when nothing could be read: a caller that wants even a stub can take it.

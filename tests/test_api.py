@@ -256,3 +256,18 @@ def test_the_top_level_holds_the_api_the_types_and_the_subpackages() -> None:
     assert modules == {"__init__.py", "__main__.py", "article.py", "errors.py", "batch.py"}
     for folder in (p for p in PACKAGE.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
         assert (folder / "__init__.py").is_file(), f"{folder.name}/ is not a subpackage"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"url": 5}, "url must be a string or None, not int 5"),
+        ({"timeout": -1}, "timeout must be None (no limit) or seconds, 0 or more, not -1"),
+        ({"timeout": float("nan")}, "not nan"),
+        ({"timeout": float("inf")}, "not inf"),
+        ({"timeout": "3"}, "not '3'"),
+    ],
+)
+def test_wrong_arguments_are_input_errors_saying_which(arguments: dict, message: str) -> None:
+    with pytest.raises(scraper.InputError, match=re.escape(message)):
+        scraper.clean(page(), **arguments)

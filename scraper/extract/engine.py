@@ -10,6 +10,7 @@ Pure: no disk writes, no network, no global state beyond caches; safe in many pr
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
@@ -97,11 +98,22 @@ def clean(
     :class:`InputError` for input that is not a page, :class:`RuleError` for bad rule files,
     :class:`ExtractionTimeout` when the page took longer than ``timeout``.
     """
+    _check_arguments(url, timeout)
     if isinstance(html, Page) and url is None:
         url = html.final_url or html.url
     book = resolve_rules(rules)  # outside the limit: loading rules is not the page's fault
     with time_limit(timeout):
         return _clean(html, url, book, site_blocks, block_keys)
+
+
+def _check_arguments(url: object, timeout: object) -> None:
+    """A clear InputError for a wrong argument, not a TypeError from deep inside."""
+    if url is not None and not isinstance(url, str):
+        raise InputError(f"url must be a string or None, not {type(url).__name__} {url!r}")
+    if timeout is not None:
+        number = isinstance(timeout, int | float) and not isinstance(timeout, bool)
+        if not number or not math.isfinite(timeout) or timeout < 0:  # type: ignore[arg-type]
+            raise InputError(f"timeout must be None (no limit) or seconds, 0 or more, not {timeout!r}")
 
 
 @dataclass(frozen=True, slots=True)
