@@ -82,3 +82,13 @@ def test_rules_import_ftr_converts_and_reports(tmp_path: Path) -> None:
     assert "imported 1 of 1 files" in result.stderr and "single_page_link" in result.stderr
     rule = parse_rule_file(dest / "northfieldpost.com.toml")
     assert 'div[class="newsletter-box"]' in rule.strip and rule.strip_xpath
+
+
+def test_an_ftr_file_of_which_nothing_converts_counts_as_an_error(tmp_path: Path) -> None:
+    src = tmp_path / "ftr"
+    src.mkdir()
+    (src / "example.com.txt").write_text("title: //h1\ntest_url: https://example.com/a\n", encoding="utf-8")
+    result = run("rules", "import-ftr", str(src), str(tmp_path / "rules"))
+    assert result.exit_code == 1
+    assert "error: " in result.stderr and "no body or strip line could be converted" in result.stderr
+    assert "imported 0 of 1 files" in result.stderr and "; 1 errors" in result.stderr

@@ -112,6 +112,9 @@ def import_ftr_command(src: Path, dest: Path, overwrite: bool) -> None:
         if result.error:
             errors += 1
             click.echo(f"error: {result.source}: {result.error}", err=True)
+        elif result.conversion is not None and not result.conversion.has_rules:
+            errors += 1  # an ftr file of which nothing could be carried over failed to import
+            click.echo(f"error: {result.source}: no body or strip line could be converted", err=True)
         if result.target is not None:
             written += 1
         if result.conversion is not None:
