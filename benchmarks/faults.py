@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Hostile pages against the per-page time limit, and orphaned workers after a killed CLI.
 
-    python benchmarks/faults.py                   # --timeout 5, 3 kills: about a minute
+    python benchmarks/faults.py                   # --timeout 5, 5 kills: about a minute and a half
     python benchmarks/faults.py --timeout 2 --kills 10
+    python benchmarks/faults.py --only crawl      # one section: hostile, orphans or crawl
 
 What it does:
 
@@ -15,8 +16,13 @@ What it does:
 - Starts ``scraper clean`` on a folder of 300 large articles with ``-j 2`` ``--kills`` times,
   SIGKILLs it once its workers run, and counts the workers still alive 5 s later (before the fix,
   each kill left both workers blocked forever, holding the killed job's stdout and stderr).
+- Crawls a local news site of 40 slow articles with ``scraper crawl --format jsonl -j 2``, SIGKILLs
+  it ``--kills`` times at moments a seeded RNG picks (0.2-1.5 s after its workers start, or after
+  1-4 new lines), lets a last run finish, and counts the published articles missing from
+  ``articles.jsonl``, the extra lines for one article, and the processes of the killed runs
+  still alive 10 s after each kill (``tests/crawlkills.py``, as the test suite does).
 
-Linux only for the second part (workers are found through ``/proc``). Never imported by tests.
+Linux only for the second and third parts (workers are found through ``/proc``). Never imported by tests.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -36,6 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import make_article_html  # noqa: E402  (the tests' article pages)
+from crawlkills import kill_cycles  # noqa: E402  (kill -9 cycles against a crawl)
+from httpserver import LocalServer  # noqa: E402
+from newssite import publish  # noqa: E402
 
 ARTICLE = make_article_html("alpha", "Alpha bridge reopens", url="https://news.example.com/alpha")
 BODY = ARTICLE.index("<body>") + len("<body>")
@@ -141,16 +151,46 @@ def orphans(kills: int, work: Path) -> None:
     )
 
 
+def crawl_kills(kills: int, work: Path, seed: int) -> None:
+    folder = work / "crawl"
+    folder.mkdir()
+    with LocalServer() as server:
+        paths = publish(server, 40, delay=0.3)
+        outcome = kill_cycles(server, folder, paths, kills=kills, rng=random.Random(seed))
+    if outcome.final_status != 0:
+        print(f"  the last run failed ({outcome.final_status}): {outcome.final_stderr.strip()[-300:]}")
+    late = sum(kill.ended_first for kill in outcome.kills)
+    torn = sum(kill.torn for kill in outcome.kills)
+    refetched = sum(1 for count in outcome.fetches.values() if count > 1)
+    print(
+        f"  ({late} runs ended before their kill; {torn} kills left a torn line; {refetched} of"
+        f" {len(paths)} articles fetched more than once)"
+    )
+    for kill in outcome.kills:
+        for orphan in kill.orphans:
+            print(f"  orphan: {orphan[:120]}")
+    print(
+        f"crawl with -j 2 killed {kills} times: articles lost {outcome.lost},"
+        f" duplicated {outcome.duplicated}, orphans {outcome.orphans}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timeout", type=float, default=5.0, help="the CLI's --timeout (seconds)")
-    parser.add_argument("--kills", type=int, default=3, help="how many times to kill the CLI")
+    parser.add_argument("--kills", type=int, default=5, help="how many times to kill the CLI")
+    parser.add_argument("--seed", type=int, default=11, help="picks the moments of the crawl's kills")
+    parser.add_argument("--only", choices=["hostile", "orphans", "crawl"], help="run one section")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        hostile_pages(args.timeout, work)
+        if args.only in (None, "hostile"):
+            hostile_pages(args.timeout, work)
         if Path("/proc/self/task").is_dir() and args.kills > 0:
-            orphans(args.kills, work)
+            if args.only in (None, "orphans"):
+                orphans(args.kills, work)
+            if args.only in (None, "crawl"):
+                crawl_kills(args.kills, work, args.seed)
 
 
 if __name__ == "__main__":

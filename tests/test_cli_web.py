@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from crawlkills import crawl_command, kill_cycles, marked, read_jsonl
 from httpserver import LocalServer
 from newssite import article_path, publish
 
@@ -201,3 +203,37 @@ def test_fetch_takes_a_delay_like_crawl(tmp_path: Path) -> None:
         assert len(list((tmp_path / "out").rglob("*.txt"))) == 2
     refused = CliRunner().invoke(main, ["fetch", "https://example.com/", "--delay", "-1"])
     assert refused.exit_code == 2 and "--delay" in refused.output
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="processes are found through /proc")
+def test_a_crawl_with_workers_killed_again_and_again_writes_each_article_exactly_once(tmp_path: Path) -> None:
+    """``-j 2`` (a real worker pool) and JSONL (where a rewrite would be a second line, not an
+    overwrite): five SIGKILLs at moments a seeded RNG picks (0.2-1.5 s after the workers start,
+    or after 1-4 new lines), then a run left to finish. Counted from the writer's side: one line
+    per article, none missing, no torn line, and no process of a killed run left alive."""
+    total, kills = 40, 5
+    with LocalServer() as server:
+        paths = publish(server, total, delay=0.3)  # slow enough that no killed run finishes
+        outcome = kill_cycles(server, tmp_path, paths, kills=kills, rng=random.Random(11))
+        history = "\n".join(map(str, outcome.kills))
+        assert outcome.final_status == 0, outcome.final_stderr
+        # every kill landed on a running crawl whose worker pool had started
+        assert not any(kill.ended_first for kill in outcome.kills), history
+        assert all(kill.workers >= 2 for kill in outcome.kills), history
+        assert outcome.kills[-1].lines_after < total, history  # the last run had work left
+        # the writer's side: exactly one whole line per published article
+        assert not outcome.torn_at_end  # a torn tail was cut by the next run
+        assert outcome.lost == 0, sorted(set(outcome.published) - set(outcome.written))
+        assert outcome.duplicated == 0, [url for url, n in outcome.written.items() if n > 1]
+        assert sorted(outcome.written) == sorted(outcome.published)
+        assert len(outcome.records) == total
+        # no worker (nor resource tracker) of a killed run outlived it, nor one of the last run
+        assert outcome.orphans == 0, [kill.orphans for kill in outcome.kills]
+        assert marked(str(tmp_path)) == {}
+        # the server's side: a page in flight at a kill is fetched again, at most once a run
+        assert set(outcome.fetches) == set(outcome.published)
+        assert all(1 <= n <= kills + 1 for n in outcome.fetches.values()), outcome.fetches
+        # and a run after all that finds nothing to do and writes nothing
+        again = subprocess.run(crawl_command(server, tmp_path / "out"), capture_output=True, timeout=120)
+        assert again.returncode == 0 and again.stderr.startswith(b"crawl: 0 new"), again.stderr
+        assert read_jsonl(tmp_path / "out" / "articles.jsonl") == (outcome.records, False)
