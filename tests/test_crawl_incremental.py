@@ -155,3 +155,55 @@ def test_a_fetch_that_cannot_write_reports_each_url_and_goes_on(tmp_path: Path) 
         )
         assert all(f"error: {url}: cannot write its output" in failed.stderr for url in urls)
         assert "done 0, skipped 0, failed 2" in failed.stderr
+
+
+def _amp_site(server: LocalServer, *, canonical_status: int = 200, amp: bool = True) -> tuple[str, str]:
+    """An article at /news/storm and its copy at /amp/storm naming it canonical; a feed of the copy."""
+    from conftest import make_article_html
+    from newssite import FEED_TYPE, rss
+
+    canonical, copy = server.url("/news/storm"), server.url("/amp/storm")
+    page = make_article_html("storm", "Storm reaches the coast", url=canonical)
+    amp_page = page.replace("<html ", "<html amp ", 1) if amp else page
+    server.add("/robots.txt", respond("User-agent: *\nAllow: /\n", content_type="text/plain"))
+    server.add("/amp/storm", respond(amp_page, content_type=HTML))
+    server.add("/news/storm", respond(page, content_type=HTML, status=canonical_status))
+    server.add("/feed.xml", respond(rss(server, ["/amp/storm"]), content_type=FEED_TYPE))
+    return canonical, copy
+
+
+def _jsonl(cfg: CrawlConfig) -> list[str]:
+    return (cfg.out / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+
+
+def test_an_amp_copy_read_first_gives_way_to_its_canonical_url(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        canonical, _ = _amp_site(server)
+        cfg = config(tmp_path, feeds=(server.url("/feed.xml"),), format="jsonl", retry_minutes=0.001)
+        first = crawl(cfg)
+        assert first.totals.new == 1 and first.totals.deferred == 1
+        time.sleep(0.2)
+        again = crawl(cfg)  # the AMP copy is read again: now it is the canonical article's duplicate
+        assert again.totals.duplicate == 1 and again.totals.new == 0
+        [line] = _jsonl(cfg)
+        assert f'"id":"{canonical}"' in line and f'"source":"{canonical}"' in line
+
+
+def test_an_amp_copy_whose_canonical_gives_nothing_is_written_after_all(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        _, copy = _amp_site(server, canonical_status=404)
+        cfg = config(tmp_path, feeds=(server.url("/feed.xml"),), format="jsonl", retry_minutes=0.001)
+        assert crawl(cfg).totals.deferred == 1
+        time.sleep(0.2)
+        assert crawl(cfg).totals.new == 1  # nothing lost: kept under the URL that had it
+        [line] = _jsonl(cfg)
+        assert f'"source":"{copy}"' in line
+
+
+def test_a_page_that_is_no_amp_copy_is_written_at_once_whatever_its_canonical(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        _amp_site(server, amp=False)
+        cfg = config(tmp_path, feeds=(server.url("/feed.xml"),), format="jsonl")
+        report = crawl(cfg)
+        assert report.totals.new == 1 and report.totals.deferred == 0
+        assert server.count("/news/storm") == 0  # no extra request for the canonical URL

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
+
+from scraper.article import Article, rule_failures
+
+
+def site_key(url: str) -> str:
+    """The report's key for a URL: its host, with the port when it is not the default."""
+    return urlsplit(url).netloc.rpartition("@")[2].lower()
 
 
 @dataclass(slots=True)
@@ -17,6 +25,7 @@ class HostCounts:
     fetched: int = 0
     new: int = 0
     updated: int = 0  # articles written before whose text changed, written again
+    deferred: int = 0  # AMP copies waiting for their canonical URL to be read first
     unchanged: int = 0
     duplicate: int = 0
     not_article: int = 0
@@ -44,6 +53,18 @@ class CrawlReport:
 
     def host(self, name: str) -> HostCounts:
         return self.hosts.setdefault(name, HostCounts())
+
+    def note_flags(self, host: str, article: Article, *, written: bool) -> list[tuple[str, str]]:
+        """Count a paywall teaser (of a page that gave one) and the site rules that failed on this
+        page (refused or not: a redesign can leave a rule's page empty); return the failures."""
+        counts = self.host(host)
+        if article.paywalled and written:
+            counts.paywalled += 1
+        failures = rule_failures(article)
+        for label, _ in failures:
+            counts.rule_failures += 1
+            self.rule_failures[label] = self.rule_failures.get(label, 0) + 1
+        return failures
 
     @property
     def totals(self) -> HostCounts:

@@ -28,16 +28,16 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from scraper.article import Article, Page, rule_failures
+from scraper.article import Article, Page
 from scraper.batch import CleaningPool, CleanSettings, FetchedPage
+from scraper.crawler.canonical import DEFERRED, is_amp, waits_for_canonical
 from scraper.crawler.config import CrawlConfig, scope_for
 from scraper.crawler.discover import Link, extract_links, lastmod_epoch, parse_feed, parse_sitemap, sniff_kind
 from scraper.crawler.fatal import CrawlAborted, is_fatal_write, state_problem, write_problem
 from scraper.crawler.lock import RunLock
 from scraper.crawler.owner import claim_output, output_lock_path
-from scraper.crawler.report import CrawlReport
+from scraper.crawler.report import CrawlReport, site_key
 from scraper.crawler.state import CrawlState, Discovered, UrlRecord
 from scraper.errors import ExtractionTimeout, FetchError, InputError
 from scraper.extract.sitememory import site_of
@@ -91,11 +91,6 @@ async def crawl_async(config: CrawlConfig, *, on_event: EventSink | None = None)
         raise CrawlAborted(state_problem(state_path, exc)) from None
     except OSError as exc:  # the output folder (a lock, the owner record, the report) cannot be written
         raise CrawlAborted(write_problem(exc.filename or config.out, exc)) from None
-
-
-def _site(url: str) -> str:
-    """The report's key for a URL: its host, with the port when it is not the default."""
-    return urlsplit(url).netloc.rpartition("@")[2].lower()
 
 
 class _Run:
@@ -222,7 +217,7 @@ class _Run:
     ) -> list[tuple[str, str, int]]:
         """Fetch one feed, sitemap or start page; record what it lists; return child sitemaps."""
         known = self.state.get(url)
-        counts = self.report.host(_site(url))
+        counts = self.report.host(site_key(url))
         try:
             page = await web.fetch(
                 url,
@@ -315,11 +310,11 @@ class _Run:
             self._event("deferred", url, reason=exc.reason)
             return
         if exc.reason in ("robots", "robots-unavailable"):
-            self.report.host(_site(url)).skipped_robots += 1
+            self.report.host(site_key(url)).skipped_robots += 1
             self.state.record_fetch(url, status="skipped-robots", now=time.time(), next_fetch_at=None)
             self._event("skipped-robots", url, reason=exc.reason)
             return
-        self.report.host(_site(url)).failed += 1
+        self.report.host(site_key(url)).failed += 1
         self.report.errors.append(str(exc))
         self.state.record_fetch(url, status="failed", now=time.time(), next_fetch_at=None, error=str(exc))
         self._event("seed-failed", url, reason=exc.reason, error=str(exc))
@@ -389,7 +384,7 @@ class _Run:
         except FetchError as exc:
             self._fetch_failed(record, exc)
             return None
-        self.report.host(_site(record.url)).fetched += 1
+        self.report.host(site_key(record.url)).fetched += 1
         now = time.time()
         content_hash = hashlib.sha256(page.body).hexdigest()
         if page.status == 304 or (conditional and content_hash == record.content_hash):
@@ -401,7 +396,7 @@ class _Run:
     async def _process(self, record: UrlRecord, page: Page, content_hash: str) -> None:
         """Clean a fetched page, follow its links if it is a start page's, and settle it."""
         try:
-            site = site_of(page.final_url or record.url) or _site(record.url)
+            site = site_of(page.final_url or record.url) or site_key(record.url)
             # A page teaches the site memory once: a revisit (a growing live blog) counted again
             # would make its own text look like a block repeated across pages.
             first_visit = record.last_fetched_at is None
@@ -454,14 +449,8 @@ class _Run:
             self.processing.release()
 
     def _note_flags(self, record: UrlRecord, article: Article, *, written: bool) -> None:
-        """Count a paywall teaser (of a page that gave one) and the site rules that failed on this
-        page (refused or not: a redesign can leave a rule's page empty), and say so."""
-        counts = self.report.host(_site(record.url))
-        if article.paywalled and written:
-            counts.paywalled += 1
-        for label, warning in rule_failures(article):
-            counts.rule_failures += 1
-            self.report.rule_failures[label] = self.report.rule_failures.get(label, 0) + 1
+        """Count a paywall teaser and the site rules that failed on this page, and say so."""
+        for label, warning in self.report.note_flags(site_key(record.url), article, written=written):
             self._event("rule-failed", record.url, rule=label, warning=warning)
 
     async def _accept(
@@ -483,6 +472,13 @@ class _Run:
         if record.text_hash == text_hash and record.status in ("written", "unchanged"):
             # The page changed (an ad, a timestamp) but its article did not: nothing to write.
             self._settle(record, "unchanged", "unchanged", self._revisit(now), {}, **found)
+            return
+        if not owner and canonical and is_amp(page.text) and waits_for_canonical(
+            record, canonical, self.state.get(canonical), in_scope=self.scope.accepts(canonical, record.depth)
+        ):
+            self._discover_now([Link(canonical)], source=record.url, depth=record.depth)
+            wait = now + self.config.retry_minutes * 60
+            self._settle(record, DEFERRED, "deferred", wait, {"canonical_url": canonical})  # re-read in full
             return
         if owner:
             error = f"same article as {owner}"
@@ -519,8 +515,11 @@ class _Run:
             html = page.text
         except InputError:
             return
-        links = extract_links(html, page.final_url or record.url)
-        if self._discover(links, source=record.source, depth=record.depth + 1):
+        self._discover_now(extract_links(html, page.final_url or record.url), record.source, record.depth + 1)
+
+    def _discover_now(self, links: list[Link], source: str, depth: int) -> None:
+        """Record ``links`` and queue those that are new and due, in this run."""
+        if self._discover(links, source=source, depth=depth):
             now = time.time()
             fresh = (self.state.get(url) for url in self.last_discovered if url not in self.queued)
             self._enqueue([r for r in fresh if r and r.status == "new" and (r.next_fetch_at or now) <= now])
@@ -537,7 +536,7 @@ class _Run:
         **fields: Any,
     ) -> None:
         """Record one URL's outcome in the state, count it for its host, and tell the caller."""
-        counts = self.report.host(_site(record.url))
+        counts = self.report.host(site_key(record.url))
         setattr(counts, counter, getattr(counts, counter) + 1)
         self.state.record_fetch(
             record.url, status=status, now=time.time(), next_fetch_at=next_fetch_at, **fields

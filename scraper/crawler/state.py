@@ -47,7 +47,8 @@ KINDS = ("article", "seed")
 
 # What happened on a URL's last fetch. ``new``: never fetched; ``fetched``: a seed (feed,
 # sitemap, start page) read for its links; ``writing``: an article's output was being written
-# when the run stopped (see :meth:`CrawlState.begin_write`).
+# when the run stopped (see :meth:`CrawlState.begin_write`); ``deferred``: an AMP copy waiting
+# for its canonical URL to be read (see :mod:`scraper.crawler.canonical`).
 STATUSES = (
     "new",
     "fetched",
@@ -60,6 +61,7 @@ STATUSES = (
     "failed",
     "gave-up",
     "gone",
+    "deferred",
 )
 # Outcomes that count as a consecutive failure; every other outcome resets the count.
 FAILURE_STATUSES = frozenset({"failed", "gave-up"})

@@ -1,0 +1,42 @@
+"""An AMP copy of an article gives way to the article's canonical URL.
+
+An AMP page (``<html amp>`` or ``<html ⚡>``, as the AMP specification requires) names the
+article's canonical URL. Written first, it would take the article's place, and the canonical page,
+fetched later, would be refused as its duplicate. So an AMP copy read first waits once: the
+canonical URL is queued, and the AMP copy is read again later. By then the canonical holds the
+article (the copy is its duplicate), or it gave nothing (failed, gone, not an article) and the copy
+is written after all: waiting never loses the article. Only AMP documents wait: any other page
+whose canonical URL differs from the one fetched is written as it is, at no extra request.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scraper.crawler.state import UrlRecord
+from scraper.web.urls import normalize_url
+
+DEFERRED = "deferred"
+# The canonical URL's record says it holds the article, or will not give it.
+_SETTLED = frozenset(
+    {"written", "unchanged", "writing", "failed", "gave-up", "not-article", "gone", "skipped-robots"}
+    | {"duplicate"}
+)
+# An AMP document's <html> tag carries the attribute "amp" or "⚡" (AMP specification).
+_AMP_HTML = re.compile(r"<html\b[^>]*?\s(?:amp|⚡)(?=[\s=/>])", re.IGNORECASE)
+
+
+def is_amp(html: str) -> bool:
+    """Whether the page declares itself an AMP document."""
+    return _AMP_HTML.search(html, 0, 4096) is not None
+
+
+def waits_for_canonical(
+    record: UrlRecord, canonical: str | None, known: UrlRecord | None, *, in_scope: bool
+) -> bool:
+    """Whether the AMP copy fetched at ``record`` should wait for ``canonical`` (its state: ``known``)."""
+    if canonical is None or not in_scope or canonical == normalize_url(record.url):
+        return False
+    if record.status == DEFERRED or record.text_hash:
+        return False  # it waited once, or it holds its article already (an update stays put)
+    return known is None or known.status not in _SETTLED
