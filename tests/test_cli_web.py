@@ -133,6 +133,8 @@ def test_fetch_command_prints_one_and_writes_many(tmp_path: Path) -> None:
             "--allow-private-networks",
         )
         assert result.exit_code == 1 and "404" in result.stderr
+        [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert line.count(server.url("/missing")) == 1  # the failing URL is named once
         assert len(list((tmp_path / "f").rglob("*.txt"))) == 2
     refused = run("fetch", "http://127.0.0.1:9/x")
     assert refused.exit_code == 1 and "private" in refused.stderr

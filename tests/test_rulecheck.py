@@ -351,3 +351,15 @@ def test_worked_example_in_the_docs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             commands += _run_block(block["body"], int(block["exit"]))
     assert files >= 4
     assert commands >= 5
+
+
+def test_rules_check_from_inside_the_rules_folder_finds_the_samples(monkeypatch) -> None:
+    """`cd rules && scraper rules check --no-shipped .`: samples are named relative to the folder above."""
+    from click.testing import CliRunner
+
+    from scraper.cli.main import main
+
+    monkeypatch.chdir(ROOT / "rules")
+    result = CliRunner().invoke(main, ["rules", "check", "--no-shipped", "."], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "0 failed, 0 invalid" in result.output and "tests, 0 failed" in result.output
