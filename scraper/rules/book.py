@@ -171,7 +171,7 @@ class _Parser:
     def tests(self, value: object) -> tuple[RuleTest, ...]:
         if not isinstance(value, list):
             raise self.fail("tests are written as [[test]] tables", "test")
-        root = self.path.parent.parent
+        root = self.path.absolute().parent.parent  # "." has no parent: from inside the rules folder too
         found = []
         for entry in value:
             unknown = sorted(set(entry) - set(_TEST_KEYS))
