@@ -29,8 +29,7 @@ from typing import TypeVar
 
 from scraper.article import PAYWALL_NOTE, Article, Page
 from scraper.errors import NoArticleError, ScraperError
-from scraper.extract.bounds import bound_html
-from scraper.extract.sitememory import BlockMemory, LearnedBlocks, learn_page, site_of
+from scraper.extract.sitememory import BlockMemory, LearnedBlocks, learn_page
 from scraper.extract.workers import WorkerPool, timeout_error, watched
 from scraper.io.sources import PageSource
 
@@ -303,18 +302,10 @@ class CleaningPool:
 
 
 def _learn_one(source: PageSource) -> tuple[str, set[str]]:
-    """The site of one page and the keys of its text blocks (none if it cannot be read).
-
-    A page whose markup the cleaner would have to trim (:mod:`scraper.extract.bounds`) teaches
-    nothing, and is never parsed here as it is: that could take minutes.
-    """
+    """The site of one page and the keys of its text blocks (none if it cannot be read)."""
     fallback = f"folder:{Path(source.label).parent}"  # pages naming no URL: grouped by their folder
     try:
-        page = source.read_page()
-        html = page.text
-        if bound_html(html).html is not html:
-            return site_of(page.final_url or page.url) or fallback, set()
-        return learn_page(page, fallback)
+        return learn_page(source.read_page(), fallback)
     except ScraperError:
         return fallback, set()
 

@@ -30,7 +30,7 @@ from scraper.authoring.check import (
     read_rules,
 )
 from scraper.authoring.pages import check_pages
-from scraper.cli.options import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Exit
+from scraper.cli.options import DEFAULT_TIMEOUT, EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Exit
 from scraper.errors import FetchError, InputError, NoArticleError, RuleError, ScraperError
 from scraper.io.shipped import shipped_dir
 from scraper.io.sources import InputItem, expand_inputs, page_stem
@@ -38,8 +38,6 @@ from scraper.web.scrape import fetch
 from scraper.web.settings import FetchSettings
 
 EXIT_STATUS: dict[Status, int] = {"ok": EXIT_OK, "failed": EXIT_FAILED, "invalid": EXIT_CONFIG}
-# As `scraper clean` by default: one pathological page cannot hang the command.
-SHOW_TIMEOUT = 30.0
 _STATUS_LABEL: dict[Status, str] = {"ok": "ok", "failed": "FAILED", "invalid": "INVALID"}
 _STATUS_COLOUR: dict[Status, str] = {"ok": "green", "failed": "red", "invalid": "red"}
 _INDENT = "    "
@@ -284,7 +282,7 @@ def show_command(
         raise Exit(str(exc), EXIT_CONFIG) from None
     page = _read_target(target, allow_private_networks=allow_private_networks)
     try:
-        found = explain(page, url, book, timeout=SHOW_TIMEOUT)
+        found = explain(page, url, book, timeout=DEFAULT_TIMEOUT)
     except NoArticleError as exc:
         raise Exit(f"{target}: not an article: {exc} ({exc.reason})", EXIT_FAILED) from None
     except ScraperError as exc:

@@ -22,13 +22,14 @@ _SETTLED = frozenset(
     {"written", "unchanged", "writing", "failed", "gave-up", "not-article", "gone", "skipped-robots"}
     | {"duplicate"}
 )
-# An AMP document's <html> tag carries the attribute "amp" or "⚡" (AMP specification).
-_AMP_HTML = re.compile(r"<html\b[^>]*?\s(?:amp|⚡)(?=[\s=/>])", re.IGNORECASE)
+# An AMP document's <html> tag carries the attribute "amp" or "⚡" (AMP specification), near the
+# top: the raw bytes are searched, so the crawl's process decodes no article page to ask.
+_AMP_HTML = re.compile(rb"<html\b[^>]*?\s(?:amp|\xe2\x9a\xa1)(?=[\s=/>])", re.IGNORECASE)
 
 
-def is_amp(html: str) -> bool:
-    """Whether the page declares itself an AMP document."""
-    return _AMP_HTML.search(html, 0, 4096) is not None
+def is_amp(body: bytes) -> bool:
+    """Whether the page (its raw bytes) declares itself an AMP document."""
+    return _AMP_HTML.search(body, 0, 4096) is not None
 
 
 def waits_for_canonical(

@@ -473,7 +473,7 @@ class _Run:
             # The page changed (an ad, a timestamp) but its article did not: nothing to write.
             self._settle(record, "unchanged", "unchanged", self._revisit(now), {}, **found)
             return
-        if not owner and canonical and is_amp(page.text) and waits_for_canonical(
+        if not owner and canonical and is_amp(page.body) and waits_for_canonical(
             record, canonical, self.state.get(canonical), in_scope=self.scope.accepts(canonical, record.depth)
         ):
             self._discover_now([Link(canonical)], source=record.url, depth=record.depth)

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.article import Page
-from scraper.errors import InputError
+from scraper.errors import InputError, NoArticleError
+from scraper.extract.bounds import bound_html
 from scraper.extract.detectors import Pruner, text_of
 from scraper.extract.prune import drop_noise, outermost
 from scraper.web.urls import host_of
@@ -66,8 +67,16 @@ def text_blocks(root: LexborNode) -> Iterator[tuple[LexborNode, str]]:
 
 
 def read_page(html: str) -> tuple[str | None, set[str]]:
-    """The page's own URL (canonical or ``og:url``) and the keys of its text blocks."""
-    tree = LexborHTMLParser(html)
+    """The page's own URL (canonical or ``og:url``) and the keys of its text blocks.
+
+    The page is bounded first (:mod:`scraper.extract.bounds`): hostile markup is never parsed as it
+    is, and a page that had to be trimmed teaches nothing.
+    """
+    try:
+        bounded = bound_html(html)
+    except NoArticleError:  # too large to be a page
+        return None, set()
+    tree = LexborHTMLParser(bounded.html)
     if tree.body is None:
         return None, set()
     url = None
@@ -76,6 +85,8 @@ def read_page(html: str) -> tuple[str | None, set[str]]:
         if node is not None and node.attributes.get(attribute):
             url = node.attributes[attribute]
             break
+    if bounded.trimmed:
+        return url, set()
     drop_noise(tree)
     return url, {key for _, key in text_blocks(tree.body)}
 
