@@ -22,6 +22,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.article import Page
 from scraper.errors import ScraperError
+from scraper.extract.bounds import bound_html
 from scraper.extract.detectors import text_of
 from scraper.extract.engine import clean
 from scraper.extract.prune import drop_noise, outermost
@@ -89,7 +90,7 @@ def _selectors_for(node: LexborNode) -> list[str]:
 
 def _parsed(saved: SavedPage) -> LexborHTMLParser | None:
     try:
-        html = saved.page.text
+        html = bound_html(saved.page.text).html  # hostile markup is never parsed as it is
     except ScraperError:
         return None
     tree = LexborHTMLParser(html)
