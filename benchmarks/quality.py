@@ -5,6 +5,7 @@
     python benchmarks/quality.py --limit 50 --ours-only  # quick iteration on the engine
     python benchmarks/quality.py ../shared/datasets/fundus-news --worst 20 --json /tmp/q.json
     python benchmarks/quality.py --others              # also readability-lxml / newspaper4k if importable
+    python benchmarks/quality.py --models-off          # also ours without the learned models, interleaved
 
 Datasets default to ``../shared/datasets/wcxb-dev`` and ``../shared/datasets/fundus-news`` beside the
 repo; positional paths (recognised by their layout) or ``--wcxb`` / ``--fundus`` choose others, and
@@ -85,8 +86,8 @@ def _timed(call: Callable[[], Any], hard_limit: float) -> tuple[Any, float, Base
     return value, seconds, error
 
 
-def run_ours(html: bytes, url: str | None, hard_limit: float) -> Output:
-    article, seconds, error = _timed(lambda: scraper.clean(html, url=url), hard_limit)
+def run_ours(html: bytes, url: str | None, hard_limit: float, *, model: bool = True) -> Output:
+    article, seconds, error = _timed(lambda: scraper.clean(html, url=url, model=model), hard_limit)
     if error is not None:
         out = Output(seconds=seconds, error=_describe(error))
         if isinstance(error, scraper.NoArticleError):
@@ -277,8 +278,9 @@ def run_dataset(
     others: dict[str, Callable[[bytes, str | None], str]],
     hard_limit: float,
     progress: bool,
+    models_off: bool = False,
 ) -> DatasetRun:
-    names = ["ours", *(["bare"] if baseline else []), *others]
+    names = ["ours", *(["no-model"] if models_off else []), *(["bare"] if baseline else []), *others]
     run = DatasetRun(name, path, names)
     started = time.perf_counter()
     article_index = 0
@@ -302,6 +304,9 @@ def run_dataset(
                 record.update(error=out.error, error_kind=out.error_kind)
                 if out.reason:
                     record["reason"] = out.reason
+            if models_off:
+                off = run_ours(html, sample.url, hard_limit, model=False)
+                record["no_model_reason"] = off.reason if off.error_kind == "no-article" else None
             run.non_articles.append(record)
             continue
 
@@ -310,13 +315,15 @@ def run_dataset(
         outputs: dict[str, Output] = {}
         # Interleave ours and bare trafilatura, alternating which goes first, so drifts in machine load
         # and cache warmth fall on both alike.
-        pair = ["ours", "bare"] if baseline else ["ours"]
-        if article_index % 2:
-            pair.reverse()
+        pair = ["ours", *(["no-model"] if models_off else []), *(["bare"] if baseline else [])]
+        shift = article_index % len(pair)
+        pair = pair[shift:] + pair[:shift]
         article_index += 1
         for which in pair:
             if which == "ours":
                 outputs["ours"] = run_ours(html, sample.url, hard_limit)
+            elif which == "no-model":
+                outputs["no-model"] = run_ours(html, sample.url, hard_limit, model=False)
             else:
                 outputs["bare"] = run_text(extractors.bare_text, html, sample.url, hard_limit)
         for other, extract in others.items():
@@ -401,6 +408,14 @@ def report(run: DatasetRun, worst: int) -> dict[str, Any]:
                 f"ratio ours/bare: F1 {_num(ratio['f1'])}  P {_num(ratio['p'])}  R {_num(ratio['r'])}  "
                 f"docs/s {_num(ratio['docs_per_s'], 2)}"
             )
+        if "no-model" in summaries:
+            ours, off = summaries["ours"], summaries["no-model"]
+            cost = 1000 * (ours["seconds"] - off["seconds"]) / max(ours["pages"], 1)
+            result["models_cost_ms_per_page"] = cost
+            print(
+                f"models (ours) vs models off (no-model), same run: F1 {ours['f1'] - off['f1']:+.4f}"
+                f"  P {ours['p'] - off['p']:+.4f}  R {ours['r'] - off['r']:+.4f}  time {cost:+.2f} ms/page"
+            )
         for which in run.extractor_names:
             if which in ("ours", "bare"):
                 print(metadata_line(which, summaries[which], width))
@@ -427,6 +442,13 @@ def report(run: DatasetRun, worst: int) -> dict[str, Any]:
             + f"  other ScraperError {non['other_scraper_errors']}  text {non['returned_text']}"
             f"  >{SLOW_SECONDS:g} s {len(non['slow'])}  docs/s {_num(non['docs_per_s'], 1)}"
         )
+        if any("no_model_reason" in r for r in run.non_articles):
+            off = Counter(r["no_model_reason"] for r in run.non_articles if r.get("no_model_reason"))
+            print(
+                f"   with the models off: NoArticleError {sum(off.values())} ("
+                + ", ".join(f"{k} {v}" for k, v in sorted(off.items()))
+                + ")"
+            )
         for kind, verdicts in non["by_type"].items():
             shown = ", ".join(f"{verdict} {n}" for verdict, n in verdicts.items())
             print(f"   {kind} ({sum(verdicts.values())}): {shown}")
@@ -596,6 +618,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="S",
         help="abandon one extractor call after S seconds, counted as a crash (default 120; 0: never)",
     )
+    parser.add_argument(
+        "--models-off",
+        action="store_true",
+        help="also run ours with the learned models off (interleaved): what they add and cost, in-sample",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser.parse_args(argv)
 
@@ -643,6 +670,7 @@ def main(argv: list[str] | None = None) -> int:
             others=others,
             hard_limit=args.hard_timeout,
             progress=not args.quiet,
+            models_off=args.models_off,
         )
         results[kind] = report(run, args.worst)
 

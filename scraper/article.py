@@ -29,6 +29,8 @@ class Removal:
     what: str
     text: str
     kind: str = "element"
+    # How sure a learned model was that this was boilerplate (``model:*`` removals only).
+    probability: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,10 @@ class Article:
     # Labels of site rules that failed on this page (body selectors matched nothing, or far less
     # text than the generic path found); the page was then cleaned generically.
     failed_rules: tuple[str, ...] = ()
+    # What kind of page the learned page-type model reads this as (article, listing, forum, product,
+    # other) and its probability; None when the model was off (``clean(..., model=False)``).
+    page_kind: str | None = None
+    page_kind_probability: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: tuples become lists, removals become dicts."""

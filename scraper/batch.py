@@ -74,6 +74,7 @@ class CleanSettings:
     timeout: float | None = None
     site_blocks: dict[str, LearnedBlocks] = field(default_factory=dict)
     skip_paywalled: bool = False
+    model: bool = True  # the learned models (scraper.extract.model) decide too
     read_blocks: bool = False  # also return the page's text blocks (the crawl's site memory)
 
 
@@ -125,7 +126,13 @@ def clean_page(source: PageSource, settings: CleanSettings, token: int = 0) -> O
             learned = settings.site_blocks.get(source.site) if source.site else None
             keys: set[str] | None = set() if settings.read_blocks else None
             article = engine.clean(
-                page, settings.url, rules=book, timeout=settings.timeout, site_blocks=learned, block_keys=keys
+                page,
+                settings.url,
+                rules=book,
+                timeout=settings.timeout,
+                site_blocks=learned,
+                block_keys=keys,
+                model=settings.model,
             )
         blocks = frozenset(keys or ())
     except ScraperError as exc:
@@ -313,9 +320,7 @@ def _learn_one(source: PageSource) -> tuple[str, set[str]]:
 Source = TypeVar("Source", bound=PageSource)
 
 
-def learn_sites(
-    sources: Sequence[Source], jobs: int
-) -> tuple[list[Source], dict[str, LearnedBlocks]]:
+def learn_sites(sources: Sequence[Source], jobs: int) -> tuple[list[Source], dict[str, LearnedBlocks]]:
     """Read every page once to learn the blocks that repeat across pages of one site.
 
     Returns the sources tagged with their site, and what was learned per site, so every page of

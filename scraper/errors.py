@@ -57,7 +57,8 @@ class NoArticleError(ScraperError):
     words of body text), ``index-page`` (a list of links), ``bot-challenge`` (a captcha or
     "Just a moment..." interstitial), ``javascript-required`` (an app shell), ``consent-wall``,
     ``paywall`` (only the prompt, no teaser to give), ``error-page`` (a 404/500 page served as 200),
-    ``too-large`` (over 32 MiB of text: no article page is that large).
+    ``too-large`` (over 32 MiB of text: no article page is that large), ``not-an-article`` (the
+    page-type model, :mod:`scraper.extract.model.pages`, is very sure it is a listing page).
 
     ``article`` is what was extracted anyway (metadata, and whatever text there was), or
     ``None`` when nothing could be read: a caller that wants even a stub can take it.

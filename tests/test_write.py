@@ -190,7 +190,7 @@ def test_txt_and_json_contents(tmp_path: Path) -> None:
     assert "text" not in sidecar
     assert sidecar["source"] == "in/x.html"
     assert sidecar["removed"] == [
-        {"by": "rule:generic", "what": "aside", "text": "Sign up", "kind": "element"}
+        {"by": "rule:generic", "what": "aside", "text": "Sign up", "kind": "element", "probability": None}
     ]
 
     write_article(ARTICLE, tmp_path, "y", "json", source="in/y.html")

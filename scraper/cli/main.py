@@ -20,6 +20,7 @@ from scraper.cli.options import (
     EXIT_FAILED,
     Exit,
     format_option,
+    no_model_option,
     quiet_option,
     rules_option,
     skip_paywalled_option,
@@ -77,6 +78,7 @@ def main() -> None:
     help="Do not remove blocks that repeat across pages of one site (learned from the inputs).",
 )
 @skip_paywalled_option()
+@no_model_option()
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
 @quiet_option()
 def clean(
@@ -89,6 +91,7 @@ def clean(
     timeout: float,
     no_learn: bool,
     skip_paywalled: bool,
+    no_model: bool,
     fail_fast: bool,
     quiet: bool,
 ) -> None:
@@ -141,7 +144,12 @@ def clean(
                 click.echo(f"learned: {count} repeated blocks from {pages} pages of {site}", err=True)
     reporter = Reporter(len(items), quiet=quiet)
     settings = CleanSettings(
-        url=url, rules=rule_dirs, timeout=timeout, site_blocks=site_blocks, skip_paywalled=skip_paywalled
+        url=url,
+        rules=rule_dirs,
+        timeout=timeout,
+        site_blocks=site_blocks,
+        skip_paywalled=skip_paywalled,
+        model=not no_model,
     )
     outcomes = clean_batch(items, settings, jobs)
     sink = ArticleSink(format, out, echo=lambda text: click.echo(text, nl=False))

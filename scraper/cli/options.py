@@ -57,6 +57,17 @@ def quiet_option(help_text: str = QUIET_HELP) -> Callable[[Command], Command]:
     return click.option("-q", "--quiet", is_flag=True, help=help_text)
 
 
+NO_MODEL_HELP = (
+    "Turn the learned models off (line judge, page kind): only the rules and the hand-written"
+    " detectors decide what is boilerplate."
+)
+
+
+def no_model_option() -> Callable[[Command], Command]:
+    """``--no-model``: the learned models off (see :mod:`scraper.extract.model`)."""
+    return click.option("--no-model", "no_model", is_flag=True, help=NO_MODEL_HELP)
+
+
 def skip_paywalled_option() -> Callable[[Command], Command]:
     return click.option(
         "--skip-paywalled",

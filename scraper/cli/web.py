@@ -29,9 +29,11 @@ from scraper.cli.options import (
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_LOCKED,
+    NO_MODEL_HELP,
     RULES_HELP,
     Exit,
     format_option,
+    no_model_option,
     quiet_option,
     rules_option,
     skip_paywalled_option,
@@ -171,6 +173,7 @@ class _Progress:
     default=None,
     help="Do not write paywalled pages (by default their visible teaser is written, flagged).",
 )
+@click.option("--no-model", "model", flag_value=False, default=None, help=NO_MODEL_HELP)
 @click.option(
     "--log-json", is_flag=True, help="One JSON line per event on stderr, and the report at the end."
 )
@@ -261,6 +264,7 @@ def _kept(page: Page, url: str, raw_dir: Path | None) -> PageSource:
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (your own sites).")
 @click.option("--allow-private-networks", is_flag=True, help="Allow private, loopback, link-local addresses.")
 @skip_paywalled_option()
+@no_model_option()
 @quiet_option()
 def fetch_command(
     urls: tuple[str, ...],
@@ -273,6 +277,7 @@ def fetch_command(
     ignore_robots: bool,
     allow_private_networks: bool,
     skip_paywalled: bool,
+    no_model: bool,
     quiet: bool,
 ) -> None:
     """Fetch the given URLs and clean them (no state, no discovery): one URL without -o
@@ -301,7 +306,9 @@ def fetch_command(
         for url, page in zip(urls, pages, strict=True)
     ]
     reporter = Reporter(len(sources), quiet=quiet)
-    clean_settings = CleanSettings(rules=rule_dirs, timeout=DEFAULT_TIMEOUT, skip_paywalled=skip_paywalled)
+    clean_settings = CleanSettings(
+        rules=rule_dirs, timeout=DEFAULT_TIMEOUT, skip_paywalled=skip_paywalled, model=not no_model
+    )
     outcomes = clean_batch(sources, clean_settings)
     sink = ArticleSink(format, out, echo=lambda text: click.echo(text, nl=False))
     try:

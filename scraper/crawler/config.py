@@ -60,7 +60,8 @@ class CrawlConfig:
     ``raw_dir`` (``out/raw``) when ``keep_raw``, so a rule change can re-clean without refetching;
     the run report at ``report``; the state (SQLite) at ``state`` (``out/.scraper-state.sqlite``),
     whose identity ``out`` records: one state per output folder (:mod:`scraper.crawler.owner`).
-    Paywall teasers are written (flagged ``paywalled``) unless ``skip_paywalled``.
+    Paywall teasers are written (flagged ``paywalled``) unless ``skip_paywalled``; ``model = false``
+    turns the learned models off (``--no-model``).
 
     Limits: ``max_pages`` articles fetched per run, ``max_seconds`` after which nothing waits,
     retries, fetches or cleans (what is cut short stays due), ``revisit_hours`` before a written
@@ -79,6 +80,7 @@ class CrawlConfig:
     keep_raw: bool = True
     raw_dir: Path | None = None
     skip_paywalled: bool = False
+    model: bool = True
     allowed_hosts: tuple[str, ...] = ()
     include_subdomains: bool = False
     allow: tuple[str, ...] = ()
@@ -97,7 +99,7 @@ class CrawlConfig:
     politeness: Politeness = field(default_factory=Politeness)
 
     def __post_init__(self) -> None:
-        for name in ("keep_raw", "skip_paywalled", "include_subdomains"):
+        for name in ("keep_raw", "skip_paywalled", "include_subdomains", "model"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
         if self.format not in format_names():

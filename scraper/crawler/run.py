@@ -103,7 +103,7 @@ class _Run:
         self.scope = scope_for(config)
         self.report = CrawlReport()
         self.cleaner = CleaningPool(config.jobs)
-        self.clean_settings = CleanSettings(rules=config.rules, timeout=config.timeout)
+        self.clean_settings = CleanSettings(rules=config.rules, timeout=config.timeout, model=config.model)
         self.started = time.monotonic()
         self.deadline = self.started + config.max_seconds if config.max_seconds is not None else None
         self.budget = config.max_pages

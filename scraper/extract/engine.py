@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.article import Article, Page, Removal
 from scraper.errors import InputError, NoArticleError
@@ -27,6 +27,8 @@ from scraper.extract.detectors import Pruner, prose_chars, remove_boilerplate, t
 from scraper.extract.linefilter import filter_lines
 from scraper.extract.maintext import extract_text
 from scraper.extract.metadata import Metadata, extract_metadata
+from scraper.extract.model import pages
+from scraper.extract.model.lines import judge_lines
 from scraper.extract.prune import apply_strip, drop_noise, extraction_html, main_region
 from scraper.extract.sitememory import LearnedBlocks, text_blocks
 from scraper.extract.timelimit import time_limit
@@ -78,6 +80,7 @@ def clean(
     timeout: float | None = None,
     site_blocks: LearnedBlocks | None = None,
     block_keys: set[str] | None = None,
+    model: bool = True,
 ) -> Article:
     """Return the clean article of one page.
 
@@ -93,6 +96,8 @@ def clean(
     (:mod:`scraper.extract.sitememory`); they are removed and recorded as ``detector:site-memory``.
     ``block_keys``, when given, receives the keys of the page's text blocks (what the site memory
     learns from), read from the same parse.
+    ``model=False`` turns the learned models off (:mod:`scraper.extract.model`): the detectors and
+    rules alone decide.
 
     Raises :class:`NoArticleError` when the page holds no article (with ``.reason``),
     :class:`InputError` for input that is not a page, :class:`RuleError` for bad rule files,
@@ -103,7 +108,7 @@ def clean(
         url = html.final_url or html.url
     book = resolve_rules(rules)  # outside the limit: loading rules is not the page's fault
     with time_limit(timeout):
-        return _clean(html, url, book, site_blocks, block_keys)
+        return _clean(html, url, book, site_blocks, block_keys, model=model)
 
 
 def _check_arguments(url: object, timeout: object) -> None:
@@ -124,6 +129,7 @@ class _Extraction:
     removals: tuple[Removal, ...]
     body_selector: str | None
     prose_chars: int
+    root: LexborNode | None = None  # the pruned tree the text came from
 
 
 def _prune_and_extract(
@@ -159,7 +165,7 @@ def _prune_and_extract(
     text, xpath_removals = extract_text(
         document, rule_url, rules, expected_chars=expected, fast_first=detectors
     )
-    return _Extraction(text, (*pruner.removals, *xpath_removals), body_selector, expected)
+    return _Extraction(text, (*pruner.removals, *xpath_removals), body_selector, expected, root)
 
 
 def _clean(
@@ -168,6 +174,8 @@ def _clean(
     book: RuleBook,
     site_blocks: LearnedBlocks | None = None,
     block_keys: set[str] | None = None,
+    *,
+    model: bool = True,
 ) -> Article:
     bounded = bound_html(_to_text(html))  # before any parser: see scraper.extract.bounds
     text_html = bounded.html
@@ -175,6 +183,7 @@ def _clean(
     if tree.body is None or not text_html.strip():
         raise NoArticleError("the page is empty", reason="empty")
     signals = pagekind.read_signals(tree, text_html)
+    markup = pages.read_markup(tree) if model else None  # before drop_noise takes forms and asides
     meta = extract_metadata(tree, url)
     rule_url = url or meta.canonical_url
     applicable = book.for_url(rule_url)
@@ -208,6 +217,7 @@ def _clean(
                 )
         found = _fail_safe(found, text_html, rule_url, applicable, site_blocks, warnings, failed_rules)
     lines, line_removals = filter_lines(found.text, applicable, header_lines=(meta.title,))
+    lines, model_removals = judge_lines(lines, links, found.root, warnings, apply=model)
 
     text = "\n\n".join(lines)
     units = pagekind.text_units(text)
@@ -219,8 +229,9 @@ def _clean(
         units = pagekind.text_units(text)
         warnings.append("the page body held little of the article; used the JSON-LD articleBody")
     paywalled = pagekind.is_paywalled(meta.free, page_text, units)
+    removed = (*found.removals, *line_removals, *model_removals)
     article = replace(
-        _article(meta, url, text, _source_sha256(html), (*found.removals, *line_removals), warnings),
+        _article(meta, url, text, _source_sha256(html), removed, warnings),
         paywalled=paywalled,
         failed_rules=tuple(failed_rules),
     )
@@ -228,6 +239,22 @@ def _clean(
     verdict = pagekind.judge(
         signals, lines, page_text, links, says_article=says_article, paywalled=paywalled, units=units
     )
+    if markup is not None:
+        row = pages.page_features(
+            url=url,
+            meta=meta,
+            signals=signals,
+            markup=markup,
+            page_text=page_text,
+            links=links,
+            lines=lines,
+            units=units,
+            says_article=says_article,
+            paywalled=paywalled,
+        )
+        kind = pages.classify_page(row)
+        article = replace(article, page_kind=kind.label, page_kind_probability=kind.probability)
+        verdict = verdict or pages.verdict(kind, row)
     if verdict is not None:
         if not says_article:
             # A section or index page of a site has no article for the rule's body selectors to

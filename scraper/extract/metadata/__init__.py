@@ -52,7 +52,7 @@ from scraper.extract.metadata import fields
 from scraper.extract.metadata.authors import authors, byline_nodes
 from scraper.extract.metadata.common import Lazy, split_url
 from scraper.extract.metadata.dates import normalise_date
-from scraper.extract.metadata.jsonld import JsonLd, json_bool
+from scraper.extract.metadata.jsonld import JsonLd, json_bool, types_of
 from scraper.extract.metadata.layout import header_texts, title_heading
 from scraper.extract.metadata.names import publication_words
 from scraper.extract.metadata.page_dates import page_dates
@@ -82,6 +82,9 @@ class Metadata:
     page_type: str | None = None
     # schema.org isAccessibleForFree of the article: False marks subscriber-only content.
     free: bool | None = None
+    # Every schema.org type the page's JSON-LD names (lowercase, sorted): Product, ItemList,
+    # DiscussionForumPosting ... tell what kind of page it is, even when no article is among them.
+    json_ld_types: tuple[str, ...] = ()
 
 
 def extract_metadata(tree: LexborHTMLParser, url: str | None = None) -> Metadata:
@@ -132,4 +135,7 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
         json_ld_body=fields.body_text(article.get("articleBody")),
         page_type=fields.page_type(article, metas, page),
         free=json_bool(article.get("isAccessibleForFree")),
+        json_ld_types=tuple(
+            sorted({name.lower() for entity in json_ld.entities for name in types_of(entity)})
+        ),
     )

@@ -1,0 +1,377 @@
+"""The learned line judge: which lines of the extracted text are boilerplate the detectors missed.
+
+Phrase lists catch the boilerplate they name and miss the next site's ("Font size options",
+"LIKE IT? PIN IT!", "Build your website with ..."). What recurs across sites is the *shape* of
+boilerplate: short lines without a sentence's ending, link texts, runs of headline-sized lines at
+the end of the text, a second person's call to action. A gradient-boosted tree model, trained on
+both development sets and measured by cross-validation grouped by site (``training/lines.py``),
+scores every line from such features, with the detectors' vocabularies as features, never as
+verdicts. A line goes only when the model is sure (``DROP_BELOW``), and never so many that the
+article itself could be at stake (``MAX_DROP_SHARE``): then nothing goes and the page is flagged.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from selectolax.lexbor import LexborNode
+
+from scraper.article import Removal, snippet
+from scraper.extract.detectors import text_of
+from scraper.extract.model.dom import DOM_FEATURES, DomTexts, dom_row, dom_row_boxed, read_dom
+from scraper.extract.model.trees import TreeEnsemble
+from scraper.extract.pagekind import Links, is_sentence, squash, text_units
+from scraper.extract.vocabulary import (
+    AD_LABEL,
+    AUTHOR_BIO_TEXT,
+    COOKIE_TEXT,
+    CTA_BUTTON,
+    CTA_TEXT,
+    PROMO_OPENING,
+    PROMO_TEXT,
+    RELATED_HEADING,
+)
+
+MODEL_PATH = Path(__file__).with_name("line-judge.json")
+# The share of the text's units the model may remove from one page. Beyond it the model is more
+# likely wrong about the page than right about so much boilerplate: nothing is removed, and the
+# page carries a warning.
+MAX_DROP_SHARE = 0.25
+BY = "model:line"
+# A line is in the text's tail when at most this share of the text after it reads as prose.
+TRAILING_PROSE_SHARE = 0.05
+
+_LIST_MARK = re.compile(r"^(?:[-*•·–]|\d+[.)])\s+")
+_SENTENCE_END = re.compile(r"[.!?…。！？।॥۔؟։።။។][\"'”’»)\]」』）]*$")
+_SENTENCE_MARK = re.compile(r"[.!?…。！？।॥۔؟]")
+_UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]")
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+_PUNCT = re.compile(r"[^\w\s]")
+_CODE = re.compile(r"[{}\[\]()<>=;_$#\\]")
+_WEB = re.compile(r"https?://|www\.|\S@\S|(?:^|\s)@\w")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_TIME = re.compile(r"\b\d{1,2}[:.]\d\d\b")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_WORD = re.compile(r"\w+")
+# Words that address the reader (calls to action), in the languages most pages are in.
+_READER = frozenset(
+    [
+        "you",
+        "your",
+        "you're",
+        "yours",
+        "click",
+        "tap",
+        "download",
+        "join",
+        "follow",
+        "subscribe",
+        "sign",
+        "share",
+        "sie",
+        "ihr",
+        "ihre",
+        "dein",
+        "deine",
+        "jetzt",
+        "hier",
+        "klicken",
+        "abonnieren",
+        "vous",
+        "votre",
+        "vos",
+        "cliquez",
+        "abonnez",
+        "tu",
+        "tus",
+        "su",
+        "sus",
+        "haga",
+        "suscríbete",
+        "clique",
+    ]
+)
+_VOCABULARY = (
+    PROMO_TEXT,
+    PROMO_OPENING,
+    CTA_TEXT,
+    CTA_BUTTON,
+    RELATED_HEADING,
+    AD_LABEL,
+    COOKIE_TEXT,
+    AUTHOR_BIO_TEXT,
+)
+
+FEATURES: tuple[str, ...] = (
+    "log_chars",
+    "log_words",
+    "mean_word_chars",
+    "units_share",
+    "ends_sentence",
+    "sentence_marks",
+    "is_sentence",
+    "upper_share",
+    "capitalised_words",
+    "digit_share",
+    "punct_share",
+    "code_share",
+    "list_item",
+    "has_pipe",
+    "ends_colon",
+    "question",
+    "exclamation",
+    "web_address",
+    "year",
+    "clock_time",
+    "cjk_share",
+    "reader_words",
+    "copyright",
+    "link_text",
+    "page_link_density",
+    *DOM_FEATURES,
+    "position",
+    "share_before",
+    "share_after",
+    "log_lines_before",
+    "log_lines_after",
+    "log_total_units",
+    "log_lines",
+    "relative_length",
+    "prev_log_chars",
+    "next_log_chars",
+    "prev_link",
+    "next_link",
+    "prev_sentence",
+    "next_sentence",
+    "after_mean_log_chars",
+    "after_link_share",
+    "after_sentence_share",
+    "before_sentence_share",
+    "repeats",
+    *(f"vocab_{i}" for i in range(len(_VOCABULARY))),
+)
+
+_BOX = FEATURES.index("dom_boilerplate_box")
+_PROSE_AFTER = FEATURES.index("after_sentence_share")
+
+
+def _line_row(
+    line: str, bare: str, is_link: float, sentence: float, links: Links, dom: DomTexts
+) -> list[float]:
+    """The features of one line on its own (its neighbours are added by :func:`line_features`)."""
+    chars = len(line) or 1
+    words = _WORD.findall(line)
+    letters = len(_LETTER.findall(line)) or 1
+    folded = line.casefold()
+    folded_words = [word.casefold() for word in words]
+    return [
+        math.log1p(len(line)),
+        math.log1p(len(words)),
+        sum(map(len, words)) / len(words) if words else 0.0,
+        text_units(line) / chars,
+        float(bool(_SENTENCE_END.search(line))),
+        float(len(_SENTENCE_MARK.findall(line))),
+        sentence,
+        len(_UPPER.findall(line)) / letters,
+        sum(1 for word in words if word[:1].isupper()) / len(words) if words else 0.0,
+        len(_DIGIT.findall(line)) / chars,
+        len(_PUNCT.findall(line)) / chars,
+        len(_CODE.findall(line)) / chars,
+        float(bare != line),
+        float(" | " in line),
+        float(line.rstrip().endswith(":")),
+        float("?" in line),
+        float("!" in line),
+        float(bool(_WEB.search(line))),
+        float(bool(_YEAR.search(line))),
+        float(bool(_TIME.search(line))),
+        len(_CJK.findall(line)) / chars,
+        sum(1 for word in folded_words if word in _READER) / len(words) if words else 0.0,
+        float("©" in line or "copyright" in folded),
+        is_link,
+        links.density,
+        *dom_row(bare, dom),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """What every line's neighbours need: cheap, read for all lines of the text."""
+
+    bare: list[str]  # without a list mark
+    units: list[int]
+    log_chars: list[float]
+    is_link: list[float]
+    sentence: list[float]
+    prose_after: list[float]  # share of the text after the line that is prose (-1: nothing after)
+
+    @classmethod
+    def read(cls, lines: Sequence[str], links: Links) -> _Text:
+        bare = [_LIST_MARK.sub("", line) for line in lines]
+        units = [max(text_units(line), 1) for line in lines]
+        sentence = [float(is_sentence(line)) for line in lines]
+        prose_after, after, prose = [], 0, 0
+        for unit, is_prose in zip(reversed(units), reversed(sentence), strict=True):
+            prose_after.append(prose / after if after else -1.0)
+            after += unit
+            prose += unit if is_prose else 0
+        return cls(
+            bare=bare,
+            units=units,
+            log_chars=[math.log1p(len(line)) for line in lines],
+            is_link=[float(squash(line) in links.texts) for line in bare],
+            sentence=sentence,
+            prose_after=prose_after[::-1],
+        )
+
+
+def line_features(
+    lines: Sequence[str], links: Links, dom: DomTexts, only: Sequence[int] | None = None
+) -> np.ndarray:
+    """One row of :data:`FEATURES` per line of the extracted text (or per line in ``only``)."""
+    text = _Text.read(lines, links)
+    return _rows(lines, text, links, dom, range(len(lines)) if only is None else only)
+
+
+def _rows(lines: Sequence[str], text: _Text, links: Links, dom: DomTexts, only: Sequence[int]) -> np.ndarray:
+    n = len(lines)
+    units, log_chars, is_link, sentence = text.units, text.log_chars, text.is_link, text.sentence
+    total = sum(units)
+    median = float(np.median(units)) if units else 1.0
+    counts = Counter(squash(line) for line in lines)
+    before = [0] * n
+    prose_before = [0.0] * n
+    for i in range(1, n):
+        before[i] = before[i - 1] + units[i - 1]
+        prose_before[i] = prose_before[i - 1] + (units[i - 1] if sentence[i - 1] else 0)
+    rows = []
+    for i in only:
+        line = lines[i]
+        after = total - before[i] - units[i]
+        following = slice(i + 1, i + 6)
+        after_n = len(lines[following])
+        rows.append(
+            [
+                *_line_row(line, text.bare[i], is_link[i], sentence[i], links, dom),
+                i / (n - 1) if n > 1 else 0.0,
+                before[i] / total,
+                after / total,
+                math.log1p(i),
+                math.log1p(n - 1 - i),
+                math.log1p(total),
+                math.log1p(n),
+                units[i] / median,
+                log_chars[i - 1] if i else -1.0,
+                log_chars[i + 1] if i + 1 < n else -1.0,
+                is_link[i - 1] if i else -1.0,
+                is_link[i + 1] if i + 1 < n else -1.0,
+                sentence[i - 1] if i else -1.0,
+                sentence[i + 1] if i + 1 < n else -1.0,
+                sum(log_chars[following]) / after_n if after_n else -1.0,
+                sum(is_link[following]) / after_n if after_n else -1.0,
+                text.prose_after[i],
+                prose_before[i] / before[i] if before[i] else -1.0,
+                float(counts[squash(line)] - 1),
+                *(float(bool(words.pattern.search(line.casefold()))) for words in _VOCABULARY),
+            ]
+        )
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+def _candidates(text: _Text, dom: DomTexts) -> list[int]:
+    """The lines the structure lets the model judge (see :func:`droppable`), read without
+    computing their features."""
+    return [
+        i
+        for i, (bare, share) in enumerate(zip(text.bare, text.prose_after, strict=True))
+        if share <= TRAILING_PROSE_SHARE or dom_row_boxed(bare, dom)
+    ]
+
+
+@functools.cache
+def _model() -> TreeEnsemble:
+    model = TreeEnsemble.load(MODEL_PATH)
+    if model.features != FEATURES:
+        raise RuntimeError(f"{MODEL_PATH.name} was trained on other features than this code computes")
+    return model
+
+
+# Training (``training/lines.py``) sets this to receive each page's lines and features as the
+# engine computed them, with the model off; never set at run time.
+recorder: Callable[[list[str], np.ndarray], None] | None = None
+
+
+def droppable(features: np.ndarray, keep: np.ndarray, threshold: float) -> list[int]:
+    """The lines the model may remove: scored below ``threshold``, and placed where boilerplate
+    sits, so that the page's structure agrees with the model: inside a boilerplate container
+    (see :mod:`~scraper.extract.model.dom`) or after the text's last prose (the tail where
+    promos and story lists end an article). Measured under cross-validation, the model alone at
+    the same leak costs article lines; with the structure's agreement it does not."""
+    boxed = features[:, _BOX] == 1
+    trailing = features[:, _PROSE_AFTER] <= TRAILING_PROSE_SHARE
+    return [int(i) for i in np.flatnonzero((keep < threshold) & (boxed | trailing))]
+
+
+def judge_lines(
+    lines: list[str],
+    links: Links,
+    root: LexborNode | None,
+    warnings: list[str],
+    *,
+    apply: bool = True,
+) -> tuple[list[str], list[Removal]]:
+    """The lines the model keeps, and a removal (with its probability) for each one it drops.
+
+    ``root`` is the pruned tree the lines were extracted from; ``apply=False`` (the models are
+    off) keeps every line.
+    """
+    if not (apply or recorder) or len(lines) < 2:
+        return lines, []
+    dom = read_dom(root, len(text_of(root)) if root is not None else 0)
+    text = _Text.read(lines, links)
+    if recorder is not None:
+        recorder(lines, _rows(lines, text, links, dom, range(len(lines))))
+    if not apply:
+        return lines, []
+    candidates = _candidates(text, dom)
+    if not candidates:
+        return lines, []
+    model = _model()
+    keep = model.probabilities(_rows(lines, text, links, dom, candidates))[:, model.classes.index("1")]
+    threshold = float(model.meta["drop_below"])
+    scores = dict(zip(candidates, keep.tolist(), strict=True))
+    dropped = [i for i in candidates if scores[i] < threshold]
+    if not dropped:
+        return lines, []
+    if too_much(lines, dropped):
+        warnings.append(
+            f"the line model took {len(dropped)} of {len(lines)} lines for boilerplate, too many"
+            " to be sure: kept them all"
+        )
+        return lines, []
+    removals = [
+        Removal(
+            by=BY,
+            what="boilerplate line",
+            text=snippet(lines[i]),
+            kind="line",
+            probability=round(1.0 - scores[i], 4),
+        )
+        for i in dropped
+    ]
+    gone = set(dropped)
+    return [line for i, line in enumerate(lines) if i not in gone], removals
+
+
+def too_much(lines: Sequence[str], dropped: Sequence[int]) -> bool:
+    """More than :data:`MAX_DROP_SHARE` of the text's units would go."""
+    units = [text_units(line) for line in lines]
+    return sum(units[i] for i in dropped) > MAX_DROP_SHARE * sum(units)
