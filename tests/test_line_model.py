@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from selectolax.lexbor import LexborHTMLParser
 
 import scraper
-from scraper.article import Article, snippet
+from scraper.article import Article
 from scraper.cli import main
 from scraper.extract.model import lines as judge
 from scraper.extract.model.trees import TreeEnsemble
@@ -132,15 +132,23 @@ def test_a_model_that_would_take_much_of_the_text_takes_nothing(monkeypatch: pyt
     assert warnings and "too many" in warnings[0]
 
 
-def test_lines_outside_boilerplate_boxes_and_before_the_tail_are_never_dropped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_only_lines_where_the_structure_agrees_are_judged(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(judge, "_model", lambda: _SureOfEverything())
     monkeypatch.setattr(judge, "MAX_DROP_SHARE", 1.0)
-    root = LexborHTMLParser("<div>" + "".join(f"<p>{t}</p>" for t in PROSE) + "</div>").body
-    kept, removals = judge.judge_lines(list(PROSE), Links(frozenset(), 0.0), root, [])
-    # Only the last line is in the tail (no prose after it); the structure vetoes the rest.
-    assert kept == PROSE[:-1] and [r.text for r in removals] == [snippet(PROSE[-1])]
+    tail = ["Share this story", "Print"]
+    root = LexborHTMLParser("<div>" + "".join(f"<p>{t}</p>" for t in [*PROSE, *tail]) + "</div>").body
+    kept, removals = judge.judge_lines([*PROSE, *tail], Links(frozenset(), 0.0), root, [])
+    # Prose outside any boilerplate box is never judged, nor the last paragraph (a sentence);
+    # the short lines of the tail are.
+    assert kept == PROSE and [r.text for r in removals] == tail
+
+
+def test_the_last_paragraph_of_a_short_article_is_kept() -> None:
+    short = [f"Short paragraph number {i} of a brief news item." for i in range(6)]
+    article = scraper.clean(
+        "<html><body><article>" + "".join(f"<p>{t}</p>" for t in short) + "</article></body></html>"
+    )
+    assert article.text.split("\n\n") == short
 
 
 def test_training_hook_is_off_at_run_time() -> None:

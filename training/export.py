@@ -66,4 +66,6 @@ def export(model, features: list[str], rows: np.ndarray, path: Path, meta: dict)
             "probabilities": [[float(p) for p in row] for row in model.predict_proba(check_rows)],
         },
     }
-    path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+    partial = path.with_suffix(".json.tmp")  # the package never sees a half-written model
+    partial.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+    partial.replace(path)

@@ -21,14 +21,12 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import multiprocessing
 import pickle
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -38,11 +36,11 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks"), str(HERE)]
 
 import corpora  # noqa: E402
 import metrics  # noqa: E402
+from devsets import all_samples, checksums, site_of  # noqa: E402
 
 import scraper  # noqa: E402
 from scraper.extract.model import lines as judge  # noqa: E402
 
-DATASETS = REPO.parent / "shared" / "datasets"
 MODEL_PATH = judge.MODEL_PATH
 SEED = 12
 FOLDS = 5
@@ -52,9 +50,10 @@ LONG_LINE = 40
 KEEP_COVERAGE = 0.8
 DROP_COVERAGE = 0.3
 PARAMS = {
-    "max_iter": 300,
+    "max_iter": 200,
     "learning_rate": 0.05,
     "max_leaf_nodes": 31,
+    "max_depth": 8,
     "min_samples_leaf": 40,
     "l2_regularization": 1.0,
 }
@@ -75,11 +74,6 @@ class PageLines:
     reference: str
     without: tuple[str, ...]
     refused: bool
-
-
-def site_of(url: str | None, fallback: str) -> str:
-    host = (urlsplit(url).hostname or "") if url else ""
-    return host.removeprefix("www.") or fallback
 
 
 def _norm(text: str) -> str:
@@ -147,26 +141,17 @@ def build_page(sample: corpora.Sample) -> PageLines:
 
 
 def build_table(workers: int) -> list[PageLines]:
-    samples = [*corpora.wcxb(DATASETS / "wcxb-dev"), *corpora.fundus(DATASETS / "fundus-news")]
+    samples = all_samples()
     with multiprocessing.Pool(workers) as pool:
         return pool.map(build_page, samples, chunksize=8)
-
-
-def checksums() -> dict[str, str]:
-    """sha256 of each dataset's ground truth, recorded next to the model."""
-    wcxb = hashlib.sha256()
-    for path in sorted((DATASETS / "wcxb-dev" / "ground-truth").glob("*.json")):
-        wcxb.update(path.read_bytes())
-    fundus = hashlib.sha256((DATASETS / "fundus-news" / "ground-truth.json").read_bytes())
-    return {"wcxb-dev/ground-truth": wcxb.hexdigest(), "fundus-news/ground-truth.json": fundus.hexdigest()}
 
 
 def fit(features: np.ndarray, labels: np.ndarray, params: dict | None = None):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     model = HistGradientBoostingClassifier(random_state=SEED, **(params or PARAMS))
-    known = labels >= 0
-    return model.fit(features[known], labels[known])
+    rows = (labels >= 0) & judge.judgeable(features)  # the only lines the model will be asked about
+    return model.fit(features[rows], labels[rows])
 
 
 def out_of_fold(table: list[PageLines], params: dict | None = None) -> list[np.ndarray]:
@@ -269,7 +254,7 @@ def ship(table: list[PageLines], threshold: float, report: list[str]) -> None:
         "command": "python training/lines.py --write",
         "trained_on": {
             "pages": len(table),
-            "lines": int((labels >= 0).sum()),
+            "lines": int(((labels >= 0) & judge.judgeable(features)).sum()),
             "sites": len({p.site for p in table}),
         },
         "params": {**PARAMS, "random_state": SEED},
@@ -277,7 +262,7 @@ def ship(table: list[PageLines], threshold: float, report: list[str]) -> None:
         "datasets_sha256": checksums(),
         "cross_validated": {"folds": FOLDS, "grouped_by": "site (host without www.)", "figures": report},
     }
-    export(model, list(judge.FEATURES), features[labels >= 0], MODEL_PATH, meta)
+    export(model, list(judge.FEATURES), features[(labels >= 0) & judge.judgeable(features)], MODEL_PATH, meta)
     print(
         f"wrote {MODEL_PATH.relative_to(REPO)} ({MODEL_PATH.stat().st_size / 1024:.0f} KB),"
         f" drop below {threshold}"

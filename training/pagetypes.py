@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import multiprocessing
 import os
 import pickle
@@ -40,7 +39,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 # One OpenMP thread: the trees are small, and on a busy machine spinning threads cost minutes.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -52,13 +50,13 @@ REPO = HERE.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks"), str(HERE)]
 
 import corpora  # noqa: E402
+from devsets import DATASETS, all_samples, checksums, site_of  # noqa: E402
 from export import export  # noqa: E402
 
 import scraper  # noqa: E402
 from scraper.errors import NoArticleError  # noqa: E402
 from scraper.extract.model import pages  # noqa: E402
 
-DATASETS = REPO.parent / "shared" / "datasets"
 SEED = 7
 FOLDS = 5
 # Fold seeds of the repeated cross-validation; the first one's figures are the ones reported in full.
@@ -125,11 +123,6 @@ def _record(row: list[float]) -> pages.PageKind:
     return pages.PageKind("article", 1.0, 1.0)
 
 
-def site_of(url: str | None, fallback: str) -> str:
-    host = urlsplit(url or "").netloc.lower().removeprefix("www.")
-    return host or fallback
-
-
 def build_page(sample: corpora.Sample) -> PageRow:
     _recorded.clear()
     _feature_seconds.clear()
@@ -156,18 +149,9 @@ def _worker_init() -> None:
 
 
 def build_table(workers: int) -> list[PageRow]:
-    samples = [*corpora.wcxb(DATASETS / "wcxb-dev"), *corpora.fundus(DATASETS / "fundus-news")]
+    samples = all_samples()
     with multiprocessing.Pool(workers, initializer=_worker_init) as pool:
         return pool.map(build_page, samples, chunksize=8)
-
-
-def checksums() -> dict[str, str]:
-    """sha256 of each dataset's ground truth (wcxb: of every file's name and digest, in order)."""
-    wcxb = hashlib.sha256()
-    for path in sorted((DATASETS / "wcxb-dev" / "ground-truth").glob("*.json")):
-        wcxb.update(f"{path.name} {hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
-    fundus = hashlib.sha256((DATASETS / "fundus-news" / "ground-truth.json").read_bytes())
-    return {"wcxb-dev/ground-truth": wcxb.hexdigest(), "fundus-news/ground-truth.json": fundus.hexdigest()}
 
 
 def fit(features: np.ndarray, labels: np.ndarray):

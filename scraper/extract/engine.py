@@ -217,7 +217,9 @@ def _clean(
                 )
         found = _fail_safe(found, text_html, rule_url, applicable, site_blocks, warnings, failed_rules)
     lines, line_removals = filter_lines(found.text, applicable, header_lines=(meta.title,))
-    lines, model_removals = judge_lines(lines, links, found.root, warnings, apply=model)
+    lines, model_removals = judge_lines(
+        lines, links, found.root, warnings, page_chars=len(page_text), apply=model
+    )
 
     text = "\n\n".join(lines)
     units = pagekind.text_units(text)

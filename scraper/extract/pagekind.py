@@ -89,10 +89,10 @@ def text_units(text: str) -> int:
     return units + len(_NON_WORD.sub("", other)) + (_CJK_WEIGHT - 1) * len(_CJK.findall(other))
 
 
-def is_sentence(line: str) -> bool:
+def is_sentence(line: str, units: int | None = None) -> bool:
     """A line that reads as prose: several words (or CJK characters) and a sentence ending, or
-    long enough to be prose in any script."""
-    if text_units(line) >= _PROSE_LINE_UNITS:
+    long enough to be prose in any script. ``units``: its :func:`text_units`, if counted already."""
+    if (text_units(line) if units is None else units) >= _PROSE_LINE_UNITS:
         return True
     if len(line.split()) < _SENTENCE_MIN_WORDS and len(_CJK.findall(line)) < _SENTENCE_MIN_CJK:
         return False

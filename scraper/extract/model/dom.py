@@ -38,6 +38,8 @@ _BOILERPLATE_WORDS = (
     "popular",
     "teaser",
 )
+# Ids name fewer boxes than classes do; these are the ones that recur.
+_BOILERPLATE_IDS = ("related", "sidebar", "comment", "footer", "newsletter")
 BOILERPLATE_SELECTOR = ", ".join(
     (
         "aside",
@@ -47,10 +49,9 @@ BOILERPLATE_SELECTOR = ", ".join(
         "[role=complementary]",
         "[role=contentinfo]",
         *(f"[class*={word} i]" for word in _BOILERPLATE_WORDS),
-        *(f"[id*={word} i]" for word in _BOILERPLATE_WORDS),
+        *(f"[id*={word} i]" for word in _BOILERPLATE_IDS),
     )
 )
-MAIN_SELECTOR = "article, main, [role=main], [itemprop=articleBody]"
 # A container holding more than this share of the page's text is a page wrapper whose class
 # happens to hold a word ("page-with-sidebar"), not a boilerplate box.
 _WRAPPER_SHARE = 0.5
@@ -68,13 +69,7 @@ class DomTexts:
     emphasis: frozenset[str] = frozenset()
     captions: frozenset[str] = frozenset()
     boilerplate: str = ""
-    main: str = ""
-    quotes: str = ""
-    code: str = ""
-
-
-def _texts(root: LexborNode, selector: str) -> frozenset[str]:
-    return frozenset(squash(node.text(deep=True, separator=" ")) for node in root.css(selector))
+    page: str = ""  # all of the tree's text
 
 
 def _joined(root: LexborNode, selector: str, limit: int | None = None) -> str:
@@ -86,44 +81,50 @@ def _joined(root: LexborNode, selector: str, limit: int | None = None) -> str:
     return "\n".join(parts)
 
 
+# The places whose texts are read as sets, by tag, in one query.
+_PLACES = {
+    **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "headings"),
+    **dict.fromkeys(("li", "dt", "dd"), "items"),
+    **dict.fromkeys(("button", "label", "summary", "option"), "controls"),
+    **dict.fromkeys(("strong", "b"), "emphasis"),
+    **dict.fromkeys(("figcaption", "caption"), "captions"),
+}
+_PLACES_SELECTOR = ", ".join(_PLACES)
+
+
 def read_dom(root: LexborNode | None, page_chars: int) -> DomTexts:
-    """The texts of ``root`` (the pruned tree the text was extracted from) by kind of place."""
+    """The texts of ``root`` (the pruned tree the text was extracted from) by kind of place;
+    ``page_chars`` (0: unknown) sizes the page, to tell a wrapper from a box."""
     if root is None:
         return DomTexts()
+    places: dict[str, set[str]] = {name: set() for name in set(_PLACES.values())}
+    for node in root.css(_PLACES_SELECTOR):
+        places[_PLACES[node.tag]].add(squash(node.text(deep=True, separator=" ")))
     return DomTexts(
-        headings=_texts(root, "h1, h2, h3, h4, h5, h6, [role=heading]"),
-        items=_texts(root, "li, dt, dd"),
-        controls=_texts(root, "button, label, summary, option, [role=button]"),
-        emphasis=_texts(root, "strong, b"),
-        captions=_texts(root, "figcaption, caption"),
-        boilerplate=_joined(root, BOILERPLATE_SELECTOR, limit=int(_WRAPPER_SHARE * page_chars)),
-        main=_joined(root, MAIN_SELECTOR),
-        quotes=_joined(root, "blockquote"),
-        code=_joined(root, "pre, code"),
+        **{name: frozenset(texts) for name, texts in places.items()},
+        boilerplate=_joined(root, BOILERPLATE_SELECTOR, limit=int(_WRAPPER_SHARE * page_chars) or None),
+        page=squash(root.text(deep=True, separator=" ")),
     )
 
 
 def dom_row_boxed(bare: str, dom: DomTexts) -> bool:
-    """Whether the line sat in a boilerplate container (``dom_boilerplate_box`` of :func:`dom_row`)."""
+    """Whether the line sat in a boilerplate container (``dom_boilerplate_box`` of :func:`dom_row`):
+    its text is in one, and nowhere else on the page. A sidebar's teaser that quotes the article's
+    opening does not make the opening boilerplate."""
     key = squash(bare)[:KEY_CHARS]
-    return bool(key) and key in dom.boilerplate
+    return bool(key) and key in dom.boilerplate and dom.page.count(key) <= dom.boilerplate.count(key)
 
 
 def dom_row(bare: str, dom: DomTexts) -> list[float]:
     """Where the line (its list mark taken off) sat: one 0/1 feature per kind of place."""
     whole = squash(bare)
-    key = whole[:KEY_CHARS]
     return [
         float(whole in dom.headings),
         float(whole in dom.items),
         float(whole in dom.controls),
         float(whole in dom.emphasis),
         float(whole in dom.captions),
-        float(bool(key) and key in dom.boilerplate),
-        float(bool(key) and key in dom.main),
-        float(bool(key) and key in dom.quotes),
-        float(bool(key) and key in dom.code),
-        float(bool(dom.main)),
+        float(dom_row_boxed(bare, dom)),
     ]
 
 
@@ -134,8 +135,4 @@ DOM_FEATURES = (
     "dom_bold",
     "dom_caption",
     "dom_boilerplate_box",
-    "dom_main",
-    "dom_quote",
-    "dom_code",
-    "page_has_main",
 )

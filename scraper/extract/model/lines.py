@@ -24,7 +24,6 @@ import numpy as np
 from selectolax.lexbor import LexborNode
 
 from scraper.article import Removal, snippet
-from scraper.extract.detectors import text_of
 from scraper.extract.model.dom import DOM_FEATURES, DomTexts, dom_row, dom_row_boxed, read_dom
 from scraper.extract.model.trees import TreeEnsemble
 from scraper.extract.pagekind import Links, is_sentence, squash, text_units
@@ -45,6 +44,8 @@ MODEL_PATH = Path(__file__).with_name("line-judge.json")
 # page carries a warning.
 MAX_DROP_SHARE = 0.25
 BY = "model:line"
+# Lines longer than this are not searched for the detectors' phrases.
+VOCABULARY_MAX_CHARS = 160
 # A line is in the text's tail when at most this share of the text after it reads as prose.
 TRAILING_PROSE_SHARE = 0.05
 
@@ -161,6 +162,7 @@ FEATURES: tuple[str, ...] = (
 
 _BOX = FEATURES.index("dom_boilerplate_box")
 _PROSE_AFTER = FEATURES.index("after_sentence_share")
+_SENTENCE = FEATURES.index("is_sentence")
 
 
 def _line_row(
@@ -216,8 +218,9 @@ class _Text:
     @classmethod
     def read(cls, lines: Sequence[str], links: Links) -> _Text:
         bare = [_LIST_MARK.sub("", line) for line in lines]
-        units = [max(text_units(line), 1) for line in lines]
-        sentence = [float(is_sentence(line)) for line in lines]
+        counted = [text_units(line) for line in lines]
+        units = [max(count, 1) for count in counted]
+        sentence = [float(is_sentence(line, count)) for line, count in zip(lines, counted, strict=True)]
         prose_after, after, prose = [], 0, 0
         for unit, is_prose in zip(reversed(units), reversed(sentence), strict=True):
             prose_after.append(prose / after if after else -1.0)
@@ -280,19 +283,30 @@ def _rows(lines: Sequence[str], text: _Text, links: Links, dom: DomTexts, only: 
                 text.prose_after[i],
                 prose_before[i] / before[i] if before[i] else -1.0,
                 float(counts[squash(line)] - 1),
-                *(float(bool(words.pattern.search(line.casefold()))) for words in _VOCABULARY),
+                *_vocabulary_row(line),
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
+def _vocabulary_row(line: str) -> list[float]:
+    """What the detectors' phrase lists say of a line; a long line is prose whatever phrase it
+    holds (and searching it costs more than the rest of its features)."""
+    if len(line) > VOCABULARY_MAX_CHARS:
+        return [0.0] * len(_VOCABULARY)
+    folded = line.casefold()
+    return [float(bool(words.pattern.search(folded))) for words in _VOCABULARY]
+
+
 def _candidates(text: _Text, dom: DomTexts) -> list[int]:
-    """The lines the structure lets the model judge (see :func:`droppable`), read without
+    """The lines the structure lets the model judge (:func:`judgeable`), found without
     computing their features."""
     return [
         i
-        for i, (bare, share) in enumerate(zip(text.bare, text.prose_after, strict=True))
-        if share <= TRAILING_PROSE_SHARE or dom_row_boxed(bare, dom)
+        for i, (bare, share, sentence) in enumerate(
+            zip(text.bare, text.prose_after, text.sentence, strict=True)
+        )
+        if (share <= TRAILING_PROSE_SHARE and not sentence) or dom_row_boxed(bare, dom)
     ]
 
 
@@ -309,15 +323,21 @@ def _model() -> TreeEnsemble:
 recorder: Callable[[list[str], np.ndarray], None] | None = None
 
 
+def judgeable(features: np.ndarray) -> np.ndarray:
+    """Which lines the model judges at all (a boolean mask over the rows): those placed where
+    boilerplate sits, so that the page's structure agrees with the model: inside a boilerplate
+    container (see :mod:`~scraper.extract.model.dom`), or in the text's tail after its last prose
+    (where promos and story lists end an article) and no sentence itself: a sentence at the end
+    of the text is the article's last paragraph more often than not. Measured under cross-validation, the
+    model alone at the same leak costs article lines; with the structure's agreement it does
+    not. The model is trained on these lines only."""
+    tail = (features[:, _PROSE_AFTER] <= TRAILING_PROSE_SHARE) & (features[:, _SENTENCE] == 0)
+    return (features[:, _BOX] == 1) | tail
+
+
 def droppable(features: np.ndarray, keep: np.ndarray, threshold: float) -> list[int]:
-    """The lines the model may remove: scored below ``threshold``, and placed where boilerplate
-    sits, so that the page's structure agrees with the model: inside a boilerplate container
-    (see :mod:`~scraper.extract.model.dom`) or after the text's last prose (the tail where
-    promos and story lists end an article). Measured under cross-validation, the model alone at
-    the same leak costs article lines; with the structure's agreement it does not."""
-    boxed = features[:, _BOX] == 1
-    trailing = features[:, _PROSE_AFTER] <= TRAILING_PROSE_SHARE
-    return [int(i) for i in np.flatnonzero((keep < threshold) & (boxed | trailing))]
+    """The lines the model removes: judgeable, and scored below ``threshold``."""
+    return [int(i) for i in np.flatnonzero((keep < threshold) & judgeable(features))]
 
 
 def judge_lines(
@@ -326,16 +346,18 @@ def judge_lines(
     root: LexborNode | None,
     warnings: list[str],
     *,
+    page_chars: int = 0,
     apply: bool = True,
 ) -> tuple[list[str], list[Removal]]:
     """The lines the model keeps, and a removal (with its probability) for each one it drops.
 
-    ``root`` is the pruned tree the lines were extracted from; ``apply=False`` (the models are
+    ``root`` is the pruned tree the lines were extracted from, ``page_chars`` the length of the
+    page's text (a container holding half of it is a page wrapper, not a box); ``apply=False`` (the models are
     off) keeps every line.
     """
     if not (apply or recorder) or len(lines) < 2:
         return lines, []
-    dom = read_dom(root, len(text_of(root)) if root is not None else 0)
+    dom = read_dom(root, page_chars)
     text = _Text.read(lines, links)
     if recorder is not None:
         recorder(lines, _rows(lines, text, links, dom, range(len(lines))))
