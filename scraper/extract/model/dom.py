@@ -98,12 +98,14 @@ def read_dom(root: LexborNode | None, page_chars: int) -> DomTexts:
     if root is None:
         return DomTexts()
     places: dict[str, set[str]] = {name: set() for name in set(_PLACES.values())}
+    boilerplate = _joined(root, BOILERPLATE_SELECTOR, limit=int(_WRAPPER_SHARE * page_chars) or None)
     for node in root.css(_PLACES_SELECTOR):
         places[_PLACES[node.tag]].add(squash(node.text(deep=True, separator=" ")))
     return DomTexts(
         **{name: frozenset(texts) for name, texts in places.items()},
-        boilerplate=_joined(root, BOILERPLATE_SELECTOR, limit=int(_WRAPPER_SHARE * page_chars) or None),
-        page=squash(root.text(deep=True, separator=" ")),
+        boilerplate=boilerplate,
+        # Read only to tell a boxed line from one that is also outside the boxes.
+        page=squash(root.text(deep=True, separator=" ")) if boilerplate else "",
     )
 
 
@@ -111,6 +113,8 @@ def dom_row_boxed(bare: str, dom: DomTexts) -> bool:
     """Whether the line sat in a boilerplate container (``dom_boilerplate_box`` of :func:`dom_row`):
     its text is in one, and nowhere else on the page. A sidebar's teaser that quotes the article's
     opening does not make the opening boilerplate."""
+    if not dom.boilerplate:
+        return False
     key = squash(bare)[:KEY_CHARS]
     return bool(key) and key in dom.boilerplate and dom.page.count(key) <= dom.boilerplate.count(key)
 
