@@ -153,3 +153,16 @@ def test_the_last_paragraph_of_a_short_article_is_kept() -> None:
 
 def test_training_hook_is_off_at_run_time() -> None:
     assert judge.recorder is None
+
+
+def test_a_crawl_config_turns_the_models_off(tmp_path: Path) -> None:
+    from scraper.crawler.config import load_config
+    from scraper.errors import ConfigError
+
+    config = tmp_path / "sites.toml"
+    config.write_text('feeds = ["https://news.example.com/rss"]\nmodel = false\n', encoding="utf-8")
+    assert load_config(config).model is False
+    assert load_config(config, model=None).model is False  # a flag not given leaves the file's value
+    config.write_text('feeds = ["https://news.example.com/rss"]\nmodel = "no"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="model"):
+        load_config(config)
