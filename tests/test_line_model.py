@@ -166,3 +166,23 @@ def test_a_crawl_config_turns_the_models_off(tmp_path: Path) -> None:
     config.write_text('feeds = ["https://news.example.com/rss"]\nmodel = "no"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="model"):
         load_config(config)
+
+
+def test_the_run_time_choice_of_lines_to_judge_is_the_trained_one() -> None:
+    # The engine finds the lines to judge without computing their features (judge._candidates);
+    # training selects them from the features (judge.judgeable). Both must pick the same lines.
+    boxed = "Our newsletter brings the week's harbour news to your inbox every Friday morning."
+    lines = [*PROSE[:3], boxed, PROSE[3], "Share this story", "Print", PROSE[4]]
+    html = (
+        "<div>"
+        + "".join(f"<p>{t}</p>" for t in PROSE[:3])
+        + f"<div class='newsletter-box'><p>{boxed}</p></div>"
+        f"<p>{PROSE[3]}</p><p>Share this story</p><p>Print</p><p>{PROSE[4]}</p></div>"
+    )
+    root = LexborHTMLParser(html).body
+    links = Links(frozenset(), 0.0)
+    dom = judge.read_dom(root, len(html))
+    chosen = judge._candidates(judge._Text.read(lines, links), dom)
+    assert chosen == [int(i) for i in np.flatnonzero(judge.judgeable(judge.line_features(lines, links, dom)))]
+    assert 3 in chosen  # the boxed line
+    assert len(lines) - 1 not in chosen  # the closing sentence, though last

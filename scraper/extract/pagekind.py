@@ -75,7 +75,7 @@ _SENTENCE_END = re.compile(r"[.!?…。！？।॥۔؟։።။។](?=$|[\s\"'�
 _PROSE_LINE_UNITS = 80
 _SENTENCE_MIN_WORDS = 6
 _SENTENCE_MIN_CJK = 15
-_LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.)])\s+")  # a list item's mark, as the extractor writes it
 # Lines that are a wall's own words, set aside when asking whether anything else is there.
 _WALL_WORDS = (BOT_CHALLENGE, JAVASCRIPT_REQUIRED, CONSENT_WALL, COOKIE_TEXT, PAYWALL)
 
@@ -165,7 +165,7 @@ def read_links(body: LexborNode, page_text: str) -> Links:
 
 
 def _is_link_line(line: str, links: Links) -> bool:
-    return squash(_LIST_MARK.sub("", line)) in links.texts
+    return squash(LIST_MARK.sub("", line)) in links.texts
 
 
 def _is_index(lines: Sequence[str], links: Links) -> bool:

@@ -49,6 +49,7 @@ VOCABULARY_MAX_CHARS = 160
 # A line is in the text's tail when at most this share of the text after it reads as prose.
 TRAILING_PROSE_SHARE = 0.05
 
+# Wider than pagekind.LIST_MARK (also "·" and "–" items); the shipped model was trained with it.
 _LIST_MARK = re.compile(r"^(?:[-*•·–]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?…。！？।॥۔؟։።။។][\"'”’»)\]」』）]*$")
 _SENTENCE_MARK = re.compile(r"[.!?…。！？।॥۔؟]")
@@ -64,41 +65,9 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _WORD = re.compile(r"\w+")
 # Words that address the reader (calls to action), in the languages most pages are in.
 _READER = frozenset(
-    [
-        "you",
-        "your",
-        "you're",
-        "yours",
-        "click",
-        "tap",
-        "download",
-        "join",
-        "follow",
-        "subscribe",
-        "sign",
-        "share",
-        "sie",
-        "ihr",
-        "ihre",
-        "dein",
-        "deine",
-        "jetzt",
-        "hier",
-        "klicken",
-        "abonnieren",
-        "vous",
-        "votre",
-        "vos",
-        "cliquez",
-        "abonnez",
-        "tu",
-        "tus",
-        "su",
-        "sus",
-        "haga",
-        "suscríbete",
-        "clique",
-    ]
+    """you your you're yours click tap download join follow subscribe sign share
+    sie ihr ihre dein deine jetzt hier klicken abonnieren
+    vous votre vos cliquez abonnez tu tus su sus haga suscríbete clique""".split()  # noqa: SIM905
 )
 _VOCABULARY = (
     PROMO_TEXT,
@@ -236,12 +205,9 @@ class _Text:
         )
 
 
-def line_features(
-    lines: Sequence[str], links: Links, dom: DomTexts, only: Sequence[int] | None = None
-) -> np.ndarray:
-    """One row of :data:`FEATURES` per line of the extracted text (or per line in ``only``)."""
-    text = _Text.read(lines, links)
-    return _rows(lines, text, links, dom, range(len(lines)) if only is None else only)
+def line_features(lines: Sequence[str], links: Links, dom: DomTexts) -> np.ndarray:
+    """One row of :data:`FEATURES` per line of the extracted text."""
+    return _rows(lines, _Text.read(lines, links), links, dom, range(len(lines)))
 
 
 def _rows(lines: Sequence[str], text: _Text, links: Links, dom: DomTexts, only: Sequence[int]) -> np.ndarray:

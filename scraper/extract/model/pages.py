@@ -31,7 +31,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from scraper.extract.metadata import Metadata
 from scraper.extract.model.trees import TreeEnsemble
-from scraper.extract.pagekind import Links, Signals, Verdict, is_sentence, squash, text_units
+from scraper.extract.pagekind import LIST_MARK, Links, Signals, Verdict, is_sentence, squash, text_units
 
 MODEL_PATH = Path(__file__).with_name("page-kind.json")
 LABELS = ("article", "listing", "forum", "product", "other")
@@ -64,10 +64,7 @@ _CLOCK = re.compile(r":[0-5]\d\b")
 _URL_DATE = re.compile(r"(?:^|/)(?:19|20)\d{2}(?:/|-)\d{1,2}(?:/|-|$)|(?:19|20)\d{2}[01]\d[0-3]\d")
 _DIGITS = re.compile(r"\d+")
 _LIST_START = frozenset("-*•0123456789")
-_LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
 _LONG_LINE_UNITS = 200
-# A line this long reads as prose whatever its punctuation (as in :func:`is_sentence`, asked only below it).
-_PROSE_LINE_UNITS = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +168,11 @@ def _line_features(lines: Sequence[str], links: Links, units: int) -> dict[str, 
     for line in lines:
         size = text_units(line)
         sizes.append(size)
-        bare = _LIST_MARK.sub("", line) if line[:1] in _LIST_START else line
+        bare = LIST_MARK.sub("", line) if line[:1] in _LIST_START else line
         if len(bare) <= longest_link and squash(bare) in links.texts:
             link_units += size
             link_lines += 1
-        elif size >= _PROSE_LINE_UNITS or is_sentence(line):
+        elif is_sentence(line, size):
             sentence_units += size
             sentence_lines += 1
         long_lines += size >= _LONG_LINE_UNITS
