@@ -9,7 +9,7 @@ read once, by one CSS query, into a set or a string of squashed texts that a lin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 
 from selectolax.lexbor import LexborNode
 
@@ -59,17 +59,30 @@ _WRAPPER_SHARE = 0.5
 KEY_CHARS = 80
 
 
-@dataclass(frozen=True, slots=True)
 class DomTexts:
-    """Squashed texts of the places a line may come from."""
+    """Squashed texts of the places a line may come from, read from the tree only when first asked
+    for: a page whose lines are all plain prose never needs the per-place sets, and one without a
+    boilerplate box never needs the page's own text."""
 
-    headings: frozenset[str] = frozenset()
-    items: frozenset[str] = frozenset()
-    controls: frozenset[str] = frozenset()
-    emphasis: frozenset[str] = frozenset()
-    captions: frozenset[str] = frozenset()
-    boilerplate: str = ""
-    page: str = ""  # all of the tree's text
+    def __init__(self, root: LexborNode | None = None, page_chars: int = 0) -> None:
+        self._root = root
+        limit = int(_WRAPPER_SHARE * page_chars) or None
+        self.boilerplate = "" if root is None else _joined(root, BOILERPLATE_SELECTOR, limit=limit)
+
+    @functools.cached_property
+    def page(self) -> str:
+        """All of the tree's text; read only to tell a boxed line from one that is also outside
+        the boxes."""
+        return squash(self._root.text(deep=True, separator=" ")) if self._root is not None else ""
+
+    @functools.cached_property
+    def places(self) -> dict[str, frozenset[str]]:
+        """The texts of headings, list items, controls, bold runs and captions, by kind of place."""
+        found: dict[str, set[str]] = {name: set() for name in PLACES}
+        if self._root is not None:
+            for node in self._root.css(_PLACES_SELECTOR):
+                found[_PLACES[node.tag]].add(squash(node.text(deep=True, separator=" ")))
+        return {name: frozenset(texts) for name, texts in found.items()}
 
 
 def _joined(root: LexborNode, selector: str, limit: int | None = None) -> str:
@@ -82,6 +95,7 @@ def _joined(root: LexborNode, selector: str, limit: int | None = None) -> str:
 
 
 # The places whose texts are read as sets, by tag, in one query.
+PLACES = ("headings", "items", "controls", "emphasis", "captions")
 _PLACES = {
     **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "headings"),
     **dict.fromkeys(("li", "dt", "dd"), "items"),
@@ -95,41 +109,24 @@ _PLACES_SELECTOR = ", ".join(_PLACES)
 def read_dom(root: LexborNode | None, page_chars: int) -> DomTexts:
     """The texts of ``root`` (the pruned tree the text was extracted from) by kind of place;
     ``page_chars`` (0: unknown) sizes the page, to tell a wrapper from a box."""
-    if root is None:
-        return DomTexts()
-    places: dict[str, set[str]] = {name: set() for name in set(_PLACES.values())}
-    boilerplate = _joined(root, BOILERPLATE_SELECTOR, limit=int(_WRAPPER_SHARE * page_chars) or None)
-    for node in root.css(_PLACES_SELECTOR):
-        places[_PLACES[node.tag]].add(squash(node.text(deep=True, separator=" ")))
-    return DomTexts(
-        **{name: frozenset(texts) for name, texts in places.items()},
-        boilerplate=boilerplate,
-        # Read only to tell a boxed line from one that is also outside the boxes.
-        page=squash(root.text(deep=True, separator=" ")) if boilerplate else "",
-    )
+    return DomTexts(root, page_chars)
 
 
-def dom_row_boxed(bare: str, dom: DomTexts) -> bool:
+def dom_row_boxed(whole: str, dom: DomTexts) -> bool:
     """Whether the line sat in a boilerplate container (``dom_boilerplate_box`` of :func:`dom_row`):
     its text is in one, and nowhere else on the page. A sidebar's teaser that quotes the article's
     opening does not make the opening boilerplate."""
     if not dom.boilerplate:
         return False
-    key = squash(bare)[:KEY_CHARS]
+    key = whole[:KEY_CHARS]
     return bool(key) and key in dom.boilerplate and dom.page.count(key) <= dom.boilerplate.count(key)
 
 
-def dom_row(bare: str, dom: DomTexts) -> list[float]:
-    """Where the line (its list mark taken off) sat: one 0/1 feature per kind of place."""
-    whole = squash(bare)
-    return [
-        float(whole in dom.headings),
-        float(whole in dom.items),
-        float(whole in dom.controls),
-        float(whole in dom.emphasis),
-        float(whole in dom.captions),
-        float(dom_row_boxed(bare, dom)),
-    ]
+def dom_row(whole: str, dom: DomTexts) -> list[float]:
+    """Where the line sat (``whole``: its text squashed, list mark taken off): one 0/1 feature per
+    kind of place."""
+    places = dom.places
+    return [*(float(whole in places[name]) for name in PLACES), float(dom_row_boxed(whole, dom))]
 
 
 DOM_FEATURES = (

@@ -135,7 +135,7 @@ _SENTENCE = FEATURES.index("is_sentence")
 
 
 def _line_row(
-    line: str, bare: str, is_link: float, sentence: float, links: Links, dom: DomTexts
+    line: str, bare: str, whole: str, is_link: float, sentence: float, links: Links, dom: DomTexts
 ) -> list[float]:
     """The features of one line on its own (its neighbours are added by :func:`line_features`)."""
     chars = len(line) or 1
@@ -169,7 +169,7 @@ def _line_row(
         float("©" in line or "copyright" in folded),
         is_link,
         links.density,
-        *dom_row(bare, dom),
+        *dom_row(whole, dom),
     ]
 
 
@@ -178,6 +178,7 @@ class _Text:
     """What every line's neighbours need: cheap, read for all lines of the text."""
 
     bare: list[str]  # without a list mark
+    squashed: list[str]  # the same, squashed (see pagekind.squash)
     units: list[int]
     log_chars: list[float]
     is_link: list[float]
@@ -187,6 +188,7 @@ class _Text:
     @classmethod
     def read(cls, lines: Sequence[str], links: Links) -> _Text:
         bare = [_LIST_MARK.sub("", line) for line in lines]
+        squashed = [squash(line) for line in bare]
         counted = [text_units(line) for line in lines]
         units = [max(count, 1) for count in counted]
         sentence = [float(is_sentence(line, count)) for line, count in zip(lines, counted, strict=True)]
@@ -197,9 +199,10 @@ class _Text:
             prose += unit if is_prose else 0
         return cls(
             bare=bare,
+            squashed=squashed,
             units=units,
             log_chars=[math.log1p(len(line)) for line in lines],
-            is_link=[float(squash(line) in links.texts) for line in bare],
+            is_link=[float(line in links.texts) for line in squashed],
             sentence=sentence,
             prose_after=prose_after[::-1],
         )
@@ -229,7 +232,7 @@ def _rows(lines: Sequence[str], text: _Text, links: Links, dom: DomTexts, only: 
         after_n = len(lines[following])
         rows.append(
             [
-                *_line_row(line, text.bare[i], is_link[i], sentence[i], links, dom),
+                *_line_row(line, text.bare[i], text.squashed[i], is_link[i], sentence[i], links, dom),
                 i / (n - 1) if n > 1 else 0.0,
                 before[i] / total,
                 after / total,
@@ -269,10 +272,10 @@ def _candidates(text: _Text, dom: DomTexts) -> list[int]:
     computing their features."""
     return [
         i
-        for i, (bare, share, sentence) in enumerate(
-            zip(text.bare, text.prose_after, text.sentence, strict=True)
+        for i, (whole, share, sentence) in enumerate(
+            zip(text.squashed, text.prose_after, text.sentence, strict=True)
         )
-        if (share <= TRAILING_PROSE_SHARE and not sentence) or dom_row_boxed(bare, dom)
+        if (share <= TRAILING_PROSE_SHARE and not sentence) or dom_row_boxed(whole, dom)
     ]
 
 
