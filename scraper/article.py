@@ -91,7 +91,10 @@ class Article:
     published: str | None = None
     modified: str | None = None
     sitename: str | None = None
-    language: str | None = None
+    language: str | None = None  # as the page declares it (primary subtag)
+    # As the text reads (scraper.extract.language): None when it is too short or mixed to tell.
+    detected_language: str | None = None
+    detected_language_probability: float | None = None
     description: str | None = None
     tags: tuple[str, ...] = ()
     url: str | None = None

@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from scraper.article import PAYWALL_NOTE, Article, Page
 from scraper.errors import NoArticleError, ScraperError
+from scraper.extract.language import language_skip, load_model
 from scraper.extract.sitememory import BlockMemory, LearnedBlocks, learn_page
 from scraper.extract.workers import WorkerPool, timeout_error, watched
 from scraper.io.sources import PageSource
@@ -74,6 +75,8 @@ class CleanSettings:
     timeout: float | None = None
     site_blocks: dict[str, LearnedBlocks] = field(default_factory=dict)
     skip_paywalled: bool = False
+    # Keep only articles in these languages (detected, else declared; unknown ones are kept).
+    languages: tuple[str, ...] = ()
     model: bool = True  # the learned models (scraper.extract.model) decide too
     read_blocks: bool = False  # also return the page's text blocks (the crawl's site memory)
 
@@ -121,6 +124,7 @@ def clean_page(source: PageSource, settings: CleanSettings, token: int = 0) -> O
     try:
         # Loaded once per process, before the page's clock starts: not the page's fault.
         book = resolve_rules(list(settings.rules) if settings.rules else None)
+        load_model()  # the language model, likewise
         with watched(token, settings.timeout):
             page = source.read_page()
             learned = settings.site_blocks.get(source.site) if source.site else None
@@ -142,6 +146,9 @@ def clean_page(source: PageSource, settings: CleanSettings, token: int = 0) -> O
         return Outcome(error=bug)
     if article.paywalled and settings.skip_paywalled:
         skip = NoArticleError(f"{PAYWALL_NOTE} (skip_paywalled)", reason="paywall", article=article)
+        return Outcome(error=skip, blocks=blocks)
+    if (other := language_skip(article, settings.languages)) is not None:
+        skip = NoArticleError(other, reason="language", article=article)
         return Outcome(error=skip, blocks=blocks)
     return Outcome(article=article, blocks=blocks)
 

@@ -59,6 +59,8 @@ class NoArticleError(ScraperError):
     ``paywall`` (only the prompt, no teaser to give), ``error-page`` (a 404/500 page served as 200),
     ``too-large`` (over 32 MiB of text: no article page is that large), ``not-an-article`` (the
     page-type model, :mod:`scraper.extract.model.pages`, is very sure it is a listing page).
+    A batch with a language filter (``--language``) also skips an article in another language as
+    ``language``, and one with ``--skip-paywalled`` a teaser as ``paywall``.
 
     ``article`` is what was extracted anyway (metadata, and whatever text there was), or
     ``None`` when nothing could be read: a caller that wants even a stub can take it.

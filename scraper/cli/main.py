@@ -20,6 +20,7 @@ from scraper.cli.options import (
     EXIT_FAILED,
     Exit,
     format_option,
+    language_option,
     no_model_option,
     quiet_option,
     rules_option,
@@ -78,6 +79,7 @@ def main() -> None:
     help="Do not remove blocks that repeat across pages of one site (learned from the inputs).",
 )
 @skip_paywalled_option()
+@language_option()
 @no_model_option()
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
 @quiet_option()
@@ -91,6 +93,7 @@ def clean(
     timeout: float,
     no_learn: bool,
     skip_paywalled: bool,
+    languages: tuple[str, ...],
     no_model: bool,
     fail_fast: bool,
     quiet: bool,
@@ -103,7 +106,8 @@ def clean(
     argument it came from; --format jsonl writes one DIR/articles.jsonl for the batch.
     Pages that are not articles (index pages, stubs) are skipped, not failed; a paywalled
     page's visible teaser is written and noted (--skip-paywalled skips it), as is a site rule
-    that failed on a page (it is then cleaned generically). Exit status:
+    that failed on a page (it is then cleaned generically). --language de,fr skips articles in
+    other languages (one whose language is unknown is kept). Exit status:
     0 if nothing failed, 1 if an input failed, 2 for usage or rule-file errors.
 
     \b
@@ -112,6 +116,7 @@ def clean(
         curl -s https://example.com/story | scraper clean - --url https://example.com/story
         scraper clean saved/ -o clean/ --format md
         scraper clean saved/ -o clean/ --format jsonl --rules my-rules/ -j 8
+        scraper clean saved/ -o clean/ --language de,fr
     """
     if url is not None and len(inputs) != 1:
         raise click.UsageError("--url needs exactly one input (the page at that URL)")
@@ -149,6 +154,7 @@ def clean(
         timeout=timeout,
         site_blocks=site_blocks,
         skip_paywalled=skip_paywalled,
+        languages=languages,
         model=not no_model,
     )
     outcomes = clean_batch(items, settings, jobs)

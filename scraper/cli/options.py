@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scraper.extract.language import parse_languages
 from scraper.io.formats import format_names, formats_help
 
 # Exit statuses of every command, as the README documents them.
@@ -66,6 +67,35 @@ NO_MODEL_HELP = (
 def no_model_option() -> Callable[[Command], Command]:
     """``--no-model``: the learned models off (see :mod:`scraper.extract.model`)."""
     return click.option("--no-model", "no_model", is_flag=True, help=NO_MODEL_HELP)
+
+
+LANGUAGE_HELP = (
+    "Keep only articles in these languages, e.g. de,fr (ISO 639 codes; repeatable): the language"
+    " detected in the text, else the one the page declares. Others are skipped (reason: language);"
+    " an article whose language is unknown (a short text, no declaration) is kept."
+)
+
+
+def parse_language_option(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``--language de,fr`` (and ``--language de --language fr``) as codes; a bad one is a usage error."""
+    try:
+        return parse_languages(value or ())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def language_option() -> Callable[[Command], Command]:
+    """``--language de,fr``: keep only articles in those languages (:mod:`scraper.extract.language`)."""
+    return click.option(
+        "--language",
+        "languages",
+        multiple=True,
+        metavar="CODES",
+        callback=parse_language_option,
+        help=LANGUAGE_HELP,
+    )
 
 
 def skip_paywalled_option() -> Callable[[Command], Command]:

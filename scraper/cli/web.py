@@ -33,13 +33,15 @@ from scraper.cli.options import (
     RULES_HELP,
     Exit,
     format_option,
+    language_option,
     no_model_option,
     quiet_option,
     rules_option,
     skip_paywalled_option,
 )
 from scraper.cli.report import Reporter, write_all
-from scraper.crawler.config import build_config, load_config
+from scraper.crawler.config import CrawlConfig, build_config, load_config
+from scraper.crawler.dryrun import CrawlPreview, preview
 from scraper.crawler.fatal import CrawlAborted
 from scraper.crawler.lock import LockHeld
 from scraper.crawler.report import CrawlReport
@@ -49,6 +51,7 @@ from scraper.io.formats import format_names, formats_help, get_format
 from scraper.io.rawpages import keep_raw
 from scraper.io.sink import ArticleSink, url_stem
 from scraper.io.sources import PageSource
+from scraper.io.urllist import read_url_list
 from scraper.rules.book import load_rules
 from scraper.web.session import Politeness, WebSession
 from scraper.web.settings import FetchSettings
@@ -63,10 +66,10 @@ class _Progress:
     """Events to stderr: one JSON line each with ``--log-json``; else a bar on a terminal,
     error lines, and a summary at the end."""
 
-    def __init__(self, *, log_json: bool, quiet: bool) -> None:
+    def __init__(self, *, log_json: bool, quiet: bool, bar: bool = True) -> None:
         self.log_json = log_json
         self.quiet = quiet
-        show = not log_json and not quiet and sys.stderr.isatty()
+        show = bar and not log_json and not quiet and sys.stderr.isatty()
         self.bar = tqdm(total=0, file=sys.stderr, unit="page", disable=not show, leave=False)
 
     def __call__(self, event: dict[str, Any]) -> None:
@@ -74,8 +77,11 @@ class _Progress:
             click.echo(json.dumps(event, ensure_ascii=False), err=True)
             return
         kind = event["event"]
-        if kind in ("failed", "gave-up", "seed-failed"):
+        if kind in ("failed", "gave-up", "seed-failed", "site-failed"):
             self._say(f"error: {event.get('error')}")
+        if kind == "site" and not self.quiet:
+            found = ", ".join(f"{item['kind']} {item['url']} ({item['via']})" for item in event["found"])
+            self._say(f"site: {event['url']}: {found}")
         if kind == "rule-failed" and not self.quiet:
             self._say(f"warning: {event['url']}: {event.get('warning')}")
         if kind == "rebuilt" and not self.quiet:
@@ -114,6 +120,21 @@ class _Progress:
             if report.stopped_early:
                 click.echo(f"stopped early: {report.stopped_early}", err=True)
 
+    def listed(self, plan: CrawlPreview) -> None:
+        """The end of ``--list``: the URLs on stdout, a summary (or the report) on stderr."""
+        self.bar.close()
+        for url in plan.urls:
+            click.echo(url)
+        if self.log_json:
+            event = {"event": "list", "urls": len(plan.urls), **plan.report.to_dict()}
+            click.echo(json.dumps(event, ensure_ascii=False), err=True)
+        elif not self.quiet:
+            click.echo(
+                f"list: {len(plan.urls)} articles would be fetched; dry run: no article fetched, "
+                f"nothing written (in {plan.report.seconds:.1f} s)",
+                err=True,
+            )
+
 
 @click.command("crawl")
 @click.argument("config_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
@@ -122,6 +143,14 @@ class _Progress:
 @click.option("--feed", "feeds", multiple=True, help="RSS or Atom feed URL; repeatable.")
 @click.option("--sitemap", "sitemaps", multiple=True, help="Sitemap or sitemap index URL; repeatable.")
 @click.option("--start", "start", multiple=True, help="Start page whose links are followed; repeatable.")
+@click.option(
+    "--site",
+    "sites",
+    multiple=True,
+    help="Site (home page URL) whose feeds and sitemaps are found at each run: robots.txt "
+    "Sitemap: lines, the page's <link rel=alternate>, else the usual paths (/feed, /rss, "
+    "/sitemap.xml ...); repeatable.",
+)
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder. [default: crawl]"
 )
@@ -173,12 +202,24 @@ class _Progress:
     default=None,
     help="Do not write paywalled pages (by default their visible teaser is written, flagged).",
 )
+@language_option()
 @click.option("--no-model", "model", flag_value=False, default=None, help=NO_MODEL_HELP)
 @click.option(
     "--log-json", is_flag=True, help="One JSON line per event on stderr, and the report at the end."
 )
+@click.option(
+    "--list",
+    "list_only",
+    is_flag=True,
+    help="Dry run: read the feeds, sitemaps and start pages (and find the sites' ones), then print "
+    "the article URLs this run would fetch, one per line, in the order it would queue them (new "
+    "and due ones; unchanged ones the state holds are left out). No article is fetched, no lock "
+    "taken, nothing written (state, output, report).",
+)
 @quiet_option("No summary line (errors still show).")
-def crawl_command(config_file: Path | None, log_json: bool, quiet: bool, **flags: Any) -> None:
+def crawl_command(
+    config_file: Path | None, log_json: bool, list_only: bool, quiet: bool, **flags: Any
+) -> None:
     """Crawl news sites once: find new articles in feeds, sitemaps and start pages, fetch
     them politely, clean and write them, and remember everything for the next run.
 
@@ -192,6 +233,7 @@ def crawl_command(config_file: Path | None, log_json: bool, quiet: bool, **flags
     Examples:
         scraper crawl sites.toml
         scraper crawl --feed https://example.com/rss --out news/ --format md
+        scraper crawl --site https://example.com/ --list
         */15 * * * * scraper crawl /etc/scraper/sites.toml --log-json >> /var/log/scraper.log 2>&1
     """
     # A flag not given (None, or an empty tuple for a repeatable one) leaves the file's value.
@@ -203,7 +245,10 @@ def crawl_command(config_file: Path | None, log_json: bool, quiet: bool, **flags
             config = build_config({}, label="flags", **overrides)
     except ConfigError as exc:
         raise Exit(str(exc), EXIT_CONFIG) from None
-    progress = _Progress(log_json=log_json, quiet=quiet)
+    progress = _Progress(log_json=log_json, quiet=quiet, bar=not list_only)
+    if list_only:
+        _list(config, progress)
+        return
     try:
         report = crawl(config, on_event=progress)
     except LockHeld as exc:
@@ -212,6 +257,17 @@ def crawl_command(config_file: Path | None, log_json: bool, quiet: bool, **flags
         raise Exit(str(exc), EXIT_CONFIG) from None
     progress.finish(report, config.report_path)
     if report.partial:
+        click.get_current_context().exit(EXIT_FAILED)
+
+
+def _list(config: CrawlConfig, progress: _Progress) -> None:
+    """``scraper crawl --list``: what this run would fetch (:func:`scraper.crawler.dryrun.preview`)."""
+    try:
+        plan = preview(config, on_event=progress)
+    except (ConfigError, RuleError, InputError) as exc:
+        raise Exit(str(exc), EXIT_CONFIG) from None
+    progress.listed(plan)
+    if plan.report.partial:
         click.get_current_context().exit(EXIT_FAILED)
 
 
@@ -233,6 +289,11 @@ async def _fetch_all(
         return await asyncio.gather(*(one(url) for url in urls))
 
 
+def _source(page: Page | FailedFetch, url: str, raw_dir: Path | None) -> PageSource:
+    """What fetching ``url`` gave, as a source: the page (kept raw when asked), or its failure."""
+    return _kept(page, url, raw_dir) if isinstance(page, Page) else page
+
+
 def _kept(page: Page, url: str, raw_dir: Path | None) -> PageSource:
     """A fetched page as a source, its raw HTML kept first when asked (a page whose raw copy
     cannot be written fails, named, like any other write)."""
@@ -245,8 +306,36 @@ def _kept(page: Page, url: str, raw_dir: Path | None) -> PageSource:
     return FetchedPage(page, label=url, stem=stem)
 
 
+def _inputs(urls: Sequence[str], input_file: str | None) -> list[str | FailedFetch]:
+    """The URL arguments, then the URLs of ``input_file``, each URL once, in order. A line of
+    the file that is not a URL becomes a failure naming the file and line, reported in its
+    place while the others are fetched."""
+    entries: list[str | FailedFetch] = list(dict.fromkeys(urls))
+    if input_file is None:
+        return entries
+    try:
+        listed = read_url_list(input_file, sys.stdin.buffer)
+    except InputError as exc:
+        raise Exit(str(exc), EXIT_CONFIG) from None
+    seen = set(urls)
+    for line in listed:
+        if line.problem is not None:
+            entries.append(FailedFetch(InputError(line.problem), label=line.where, stem=line.where))
+        elif line.url not in seen:
+            seen.add(line.url)
+            entries.append(line.url)
+    return entries
+
+
 @click.command("fetch")
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
+@click.option(
+    "-i",
+    "--input-file",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="Also fetch the URLs in this file, one per line (blank lines and # comments skipped; "
+    "- reads the list from stdin).",
+)
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder to write to.")
 @format_option()
 @click.option(
@@ -264,10 +353,12 @@ def _kept(page: Page, url: str, raw_dir: Path | None) -> PageSource:
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (your own sites).")
 @click.option("--allow-private-networks", is_flag=True, help="Allow private, loopback, link-local addresses.")
 @skip_paywalled_option()
+@language_option()
 @no_model_option()
 @quiet_option()
 def fetch_command(
     urls: tuple[str, ...],
+    input_file: str | None,
     out: Path | None,
     format: str,
     raw_dir: Path | None,
@@ -277,19 +368,28 @@ def fetch_command(
     ignore_robots: bool,
     allow_private_networks: bool,
     skip_paywalled: bool,
+    languages: tuple[str, ...],
     no_model: bool,
     quiet: bool,
 ) -> None:
-    """Fetch the given URLs and clean them (no state, no discovery): one URL without -o
-    prints its text; with -o DIR each gets DIR/<host>/<slug>-<hash>.<ext>.
+    """Fetch the given URLs (and those of -i FILE) and clean them (no state, no discovery):
+    one URL without -o prints its text; with -o DIR each gets DIR/<host>/<slug>-<hash>.<ext>.
+    A URL given twice is fetched once; a line of FILE that is not a URL fails, named by file
+    and line, and the others are fetched.
 
     \b
     Examples:
         scraper fetch https://example.com/news/story.html
         scraper fetch URL1 URL2 -o articles/ --format md --raw raw/
+        scraper fetch -i urls.txt -o articles/
+        grep -h '^https://' *.txt | scraper fetch -i - --format jsonl > articles.jsonl
     """
-    if out is None and len(urls) > 1 and not get_format(format).streams:
-        raise click.UsageError(f"{len(urls)} URLs: give -o/--out DIR, or --format jsonl to stream them")
+    entries = _inputs(urls, input_file)
+    wanted = [entry for entry in entries if isinstance(entry, str)]
+    if not entries:
+        raise click.UsageError("no URLs: give URLs as arguments, or -i FILE (- for stdin), one per line")
+    if out is None and len(wanted) > 1 and not get_format(format).streams:
+        raise click.UsageError(f"{len(wanted)} URLs: give -o/--out DIR, or --format jsonl to stream them")
     rule_dirs = list(rules) or None
     try:
         load_rules(rule_dirs or ())
@@ -300,14 +400,18 @@ def fetch_command(
         fields["user_agent"] = user_agent
     settings = FetchSettings(**fields)
     politeness = Politeness(delay=delay, obey_robots=not ignore_robots)
-    pages = asyncio.run(_fetch_all(urls, settings, politeness))
+    pages = dict(zip(wanted, asyncio.run(_fetch_all(wanted, settings, politeness)), strict=True))
     sources = [
-        _kept(page, url, raw_dir) if isinstance(page, Page) else page
-        for url, page in zip(urls, pages, strict=True)
+        entry if isinstance(entry, FailedFetch) else _source(pages[entry], entry, raw_dir)
+        for entry in entries
     ]
     reporter = Reporter(len(sources), quiet=quiet)
     clean_settings = CleanSettings(
-        rules=rule_dirs, timeout=DEFAULT_TIMEOUT, skip_paywalled=skip_paywalled, model=not no_model
+        rules=rule_dirs,
+        timeout=DEFAULT_TIMEOUT,
+        skip_paywalled=skip_paywalled,
+        languages=languages,
+        model=not no_model,
     )
     outcomes = clean_batch(sources, clean_settings)
     sink = ArticleSink(format, out, echo=lambda text: click.echo(text, nl=False))

@@ -8,6 +8,7 @@ silently fall back to a default). A minimal file::
     feeds = ["https://example.com/rss.xml"]
     sitemaps = ["https://example.com/news-sitemap.xml"]
     start = ["https://example.com/politics/"]
+    sites = ["https://example.org/"]    # its feeds and sitemaps are found at each run
     out = "articles"
     format = "md"
 
@@ -32,6 +33,7 @@ from typing import Any
 
 from scraper.crawler.discover import Scope
 from scraper.errors import ConfigError
+from scraper.extract.language import parse_languages
 from scraper.io.formats import format_names
 from scraper.rules.book import key_line
 from scraper.web.politeness import HostLimits
@@ -52,16 +54,20 @@ OUTPUT_LOCK_NAME = ".scraper-output.lock"
 class CrawlConfig:
     """Everything one ``scraper crawl`` run needs. Only seeds are required.
 
-    Discovery: ``feeds``, ``sitemaps`` and ``start`` pages (links followed up to ``max_depth``)
-    within ``allowed_hosts`` (default: the seeds' hosts, with and without ``www.``), filtered by
-    ``allow``/``deny`` regexes. ``max_age_days`` skips feed and sitemap entries older than that.
+    Discovery: ``feeds``, ``sitemaps`` and ``start`` pages (links followed up to ``max_depth``),
+    and the feeds and sitemaps found for each of the ``sites`` (:mod:`scraper.crawler.sites`),
+    within ``allowed_hosts`` (default: the seeds' and sites' hosts, with and without ``www.``),
+    filtered by ``allow``/``deny`` regexes. ``max_age_days`` skips feed and sitemap entries
+    older than that.
 
     Output: ``out`` in ``format`` (as ``scraper clean -o``); the raw HTML of each article under
     ``raw_dir`` (``out/raw``) when ``keep_raw``, so a rule change can re-clean without refetching;
     the run report at ``report``; the state (SQLite) at ``state`` (``out/.scraper-state.sqlite``),
     whose identity ``out`` records: one state per output folder (:mod:`scraper.crawler.owner`).
-    Paywall teasers are written (flagged ``paywalled``) unless ``skip_paywalled``; ``model = false``
-    turns the learned models off (``--no-model``).
+    Paywall teasers are written (flagged ``paywalled``) unless ``skip_paywalled``; ``languages``
+    (``["de", "fr"]``, ``--language``) keeps only articles in those languages, the others recorded
+    as not articles (an article whose language is unknown is kept); ``model = false`` turns the
+    learned models off (``--no-model``).
 
     Limits: ``max_pages`` articles fetched per run, ``max_seconds`` after which nothing waits,
     retries, fetches or cleans (what is cut short stays due), ``revisit_hours`` before a written
@@ -73,6 +79,7 @@ class CrawlConfig:
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     start: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
     out: Path = Path("crawl")
     format: str = "txt"
     state: Path | None = None
@@ -80,6 +87,7 @@ class CrawlConfig:
     keep_raw: bool = True
     raw_dir: Path | None = None
     skip_paywalled: bool = False
+    languages: tuple[str, ...] = ()
     model: bool = True
     allowed_hosts: tuple[str, ...] = ()
     include_subdomains: bool = False
@@ -104,12 +112,18 @@ class CrawlConfig:
                 raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
         if self.format not in format_names():
             raise ConfigError(f"format must be one of {', '.join(format_names())}, not {self.format!r}")
-        for name in ("feeds", "sitemaps", "start"):
+        if not isinstance(self.languages, list | tuple):
+            raise ConfigError(f"languages must be a list of language codes, not {self.languages!r}")
+        try:
+            object.__setattr__(self, "languages", parse_languages(self.languages))
+        except ValueError as exc:
+            raise ConfigError(f"languages: {exc}") from None
+        for name in ("feeds", "sitemaps", "start", "sites"):
             for url in getattr(self, name):
-                if normalize_url(url) is None:
+                if not isinstance(url, str) or normalize_url(url) is None:
                     raise ConfigError(f"{name}: {url!r} is not an http(s) URL")
-        if not (self.feeds or self.sitemaps or self.start):
-            raise ConfigError("nothing to crawl: give at least one feed, sitemap or start page")
+        if not (self.feeds or self.sitemaps or self.start or self.sites):
+            raise ConfigError("nothing to crawl: give at least one feed, sitemap, start page or site")
         for name, (integer, minimum, optional) in _NUMBERS.items():
             _check_number(name, getattr(self, name), integer=integer, minimum=minimum, optional=optional)
         for name in ("out", "state", "report", "raw_dir"):
@@ -144,12 +158,19 @@ class CrawlConfig:
         seeds += [("start", url) for url in self.start]
         return [(kind, normalized) for kind, url in seeds if (normalized := normalize_url(url))]
 
+    @property
+    def site_urls(self) -> list[str]:
+        """The normalised URL of every site whose feeds and sitemaps are to be found, in order."""
+        return [normalized for url in self.sites if (normalized := normalize_url(url))]
+
 
 def scope_for(config: CrawlConfig) -> Scope:
-    """The crawl's scope: the configured hosts, or the seeds' hosts with and without ``www.``."""
+    """The crawl's scope: the configured hosts, or the seeds' and sites' hosts with and without
+    ``www.`` (not the hosts of the feeds found for a site: a feed served by another host lists
+    the site's own articles)."""
     hosts = list(config.allowed_hosts)
     if not hosts:
-        for _, url in config.seed_urls:
+        for url in [*(url for _, url in config.seed_urls), *config.site_urls]:
             host = host_of(url)
             if ":" in host or host.replace(".", "").isdigit():  # an IP address has no www. twin
                 hosts.append(host)
@@ -168,7 +189,7 @@ def scope_for(config: CrawlConfig) -> Scope:
 # -- reading a file ------------------------------------------------------------------------------
 
 _PATH_KEYS = frozenset({"out", "state", "report", "raw_dir"})
-_LIST_KEYS = frozenset({"feeds", "sitemaps", "start", "allowed_hosts", "allow", "deny", "rules"})
+_LIST_KEYS = frozenset({"feeds", "sitemaps", "start", "sites", "allowed_hosts", "allow", "deny", "rules"})
 _TOP_KEYS = frozenset(f.name for f in dataclasses.fields(CrawlConfig)) - {"fetch", "politeness"}
 _FETCH_KEYS = {
     "user_agent": "user_agent",

@@ -51,6 +51,8 @@ NON_ARTICLE_SUFFIXES = frozenset(" ".join(_NON_ARTICLE_SUFFIXES_BY_KIND.values()
 _FEED_ROOTS = frozenset({"rss", "feed", "rdf"})
 _SITEMAP_ROOTS = frozenset({"urlset", "sitemapindex"})
 _FEED_CONTENT_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+# A comment feed's URL (WordPress announces /comments/feed/ on every page).
+_COMMENT_FEED = re.compile(r"\bcomments\b", re.IGNORECASE)
 _XML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # The first start tag: '<' then a name (PIs "<?", comments and doctypes "<!" do not match).
 _FIRST_TAG = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
@@ -336,6 +338,33 @@ def extract_links(html: str, base_url: str) -> list[Link]:
         elif known.title is None and title is not None:
             found[url] = replace(known, title=title)
     return list(found.values())
+
+
+def feed_links(html: str, base_url: str) -> list[str]:
+    """The feeds a page announces: ``<link rel="alternate" type="application/rss+xml">`` (or
+    Atom, RDF) in document order, each once, resolved against ``<base href>`` when there is one.
+
+    Comment feeds are left out, as trafilatura's ``find_feed_urls`` leaves them out: WordPress
+    announces one on every page, and its entries are comments, not articles.
+    """
+    try:
+        tree = LexborHTMLParser(bound_html(html).html)
+    except NoArticleError:
+        return []
+    base = base_url
+    base_tag = tree.css_first("base[href]")
+    if base_tag is not None:
+        base = normalize_url(base_tag.attributes.get("href") or "", base_url) or base_url
+    found: dict[str, None] = {}
+    for link in tree.css("link[rel][href]"):
+        rel = (link.attributes.get("rel") or "").lower().split()
+        media_type = (link.attributes.get("type") or "").partition(";")[0].strip().lower()
+        if "alternate" not in rel or media_type not in _FEED_CONTENT_TYPES:
+            continue
+        url = normalize_url((link.attributes.get("href") or "").strip(), base)
+        if url is not None and not _COMMENT_FEED.search(url):
+            found.setdefault(url)
+    return list(found)
 
 
 @dataclass(frozen=True, slots=True)

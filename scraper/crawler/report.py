@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 
 from scraper.article import Article, rule_failures
 
+# Why a run that ran out of max_seconds stopped (its report's ``stopped_early``).
+STOPPED_AT_DEADLINE = "max_seconds reached; the remaining URLs stay due"
+
 
 def site_key(url: str) -> str:
     """The report's key for a URL: its host, with the port when it is not the default."""
@@ -50,6 +53,9 @@ class CrawlReport:
     stopped_early: str | None = None
     # Pages on which each site rule failed (see Article.failed_rules): a redesign shows here.
     rule_failures: dict[str, int] = field(default_factory=dict)
+    # The feeds and sitemaps found for each ``--site`` (scraper.crawler.sites.Found.to_dict):
+    # {"site", "url", "kind": "feed" | "sitemap", "via": "robots.txt" | "link" | "path"}.
+    site_sources: list[dict[str, str]] = field(default_factory=list)
 
     def host(self, name: str) -> HostCounts:
         return self.hosts.setdefault(name, HostCounts())
@@ -90,6 +96,7 @@ class CrawlReport:
             "hosts": {name: asdict(counts) for name, counts in sorted(self.hosts.items())},
             "errors": self.errors,
             "rule_failures": dict(sorted(self.rule_failures.items())),
+            "site_sources": self.site_sources,
             "stopped_early": self.stopped_early,
             "partial": self.partial,
         }

@@ -2,10 +2,11 @@
 
 A run, as cron starts it every few minutes::
 
-    lock ─▶ reconcile writes a killed run left half done ─▶ read the seeds (feeds, sitemaps,
-    start pages; conditional GETs) ─▶ fetch every due article, host by host within the
-    politeness limits ─▶ clean it in worker processes ─▶ skip what did not change or is a
-    duplicate ─▶ write (raw HTML, then the article, each atomically) ─▶ record ─▶ report
+    lock ─▶ reconcile writes a killed run left half done ─▶ read the seeds (the sites' feeds
+    and sitemaps, feeds, sitemaps, start pages; conditional GETs: :mod:`scraper.crawler.seeds`)
+    ─▶ fetch every due article, host by host within the politeness limits ─▶ clean it in worker
+    processes ─▶ skip what did not change or is a duplicate ─▶ write (raw HTML, then the
+    article, each atomically) ─▶ record ─▶ report
 
 Every outcome is committed to the SQLite state as it happens, so a run killed at any moment
 (even ``kill -9``) loses only the pages in flight, and the next run fetches exactly those
@@ -24,7 +25,7 @@ import hashlib
 import sqlite3
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,13 @@ from scraper.article import Article, Page
 from scraper.batch import CleaningPool, CleanSettings, FetchedPage
 from scraper.crawler.canonical import DEFERRED, is_amp, waits_for_canonical
 from scraper.crawler.config import CrawlConfig, scope_for
-from scraper.crawler.discover import Link, extract_links, lastmod_epoch, parse_feed, parse_sitemap, sniff_kind
+from scraper.crawler.discover import Link, extract_links
 from scraper.crawler.fatal import CrawlAborted, is_fatal_write, state_problem, write_problem
 from scraper.crawler.lock import RunLock
 from scraper.crawler.owner import claim_output, output_lock_path
-from scraper.crawler.report import CrawlReport, site_key
-from scraper.crawler.state import CrawlState, Discovered, UrlRecord
+from scraper.crawler.report import STOPPED_AT_DEADLINE, CrawlReport, site_key
+from scraper.crawler.seeds import EventSink, SeedReader
+from scraper.crawler.state import CrawlState, UrlRecord
 from scraper.errors import ExtractionTimeout, FetchError, InputError
 from scraper.extract.sitememory import site_of
 from scraper.io.atomic import atomic_write_json, file_mentions
@@ -50,8 +52,6 @@ from scraper.web.politeness import DeadlineReached
 from scraper.web.session import WebSession
 from scraper.web.urls import host_of, normalize_url
 
-# Sitemap indexes may nest; real ones go two levels deep, so three is generous.
-MAX_SITEMAP_NESTING = 3
 # Requests in flight across all hosts (sockets, memory); per-host limits come first.
 MAX_IN_FLIGHT = 64
 # Fetched pages waiting for a cleaning worker; beyond it, fetching pauses (bounded memory).
@@ -62,9 +62,6 @@ MAX_RETRY_WAIT = 86400.0
 ROBOTS_RECHECK = 86400.0
 # A page not fetched because its host did not answer at all is asked again after this long.
 UNREACHABLE_RECHECK = 600.0
-STOPPED_AT_DEADLINE = "max_seconds reached; the remaining URLs stay due"
-
-EventSink = Callable[[dict[str, Any]], None]
 
 
 def crawl(config: CrawlConfig, *, on_event: EventSink | None = None) -> CrawlReport:
@@ -103,7 +100,9 @@ class _Run:
         self.scope = scope_for(config)
         self.report = CrawlReport()
         self.cleaner = CleaningPool(config.jobs)
-        self.clean_settings = CleanSettings(rules=config.rules, timeout=config.timeout, model=config.model)
+        self.clean_settings = CleanSettings(
+            rules=config.rules, timeout=config.timeout, languages=config.languages, model=config.model
+        )
         self.started = time.monotonic()
         self.deadline = self.started + config.max_seconds if config.max_seconds is not None else None
         self.budget = config.max_pages
@@ -114,9 +113,9 @@ class _Run:
         self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.sink = ArticleSink(config.format, config.out, append=True)
         self.web: WebSession | None = None
-        self.last_discovered: list[str] = []
         self.processing = asyncio.Semaphore(MAX_AWAITING_CLEANING)
         self.fatal: BaseException | None = None  # what stopped the run, once something did
+        self.seeds = SeedReader(config, state, self.report, self.scope, emit)
 
     # -- the run -----------------------------------------------------------------------------------
 
@@ -133,7 +132,7 @@ class _Run:
                 settings, politeness, robots_store=self.state, deadline=self.deadline
             ) as web:
                 self.web = web
-                await self._read_seeds(web)
+                await self.seeds.read(web)
                 self._enqueue(self.state.due(time.time(), kind="article"))
                 while self.tasks:
                     await asyncio.wait(list(self.tasks))
@@ -195,129 +194,6 @@ class _Run:
             if landed and record.text_hash and any(file_mentions(p, record.text_hash) for p in record.output):
                 self.state.record_fetch(record.url, status="written", now=time.time(), next_fetch_at=None)
                 self._event("reconciled", record.url, output=list(record.output))
-
-    # -- discovery ---------------------------------------------------------------------------------
-
-    async def _read_seeds(self, web: WebSession) -> None:
-        seeds = self.config.seed_urls
-        self.state.add((Discovered(url, kind="seed", source=kind) for kind, url in seeds), time.time())
-        level = [(kind, url, 0) for kind, url in seeds]
-        for _ in range(MAX_SITEMAP_NESTING + 1):
-            if not level:
-                return
-            found = await asyncio.gather(*(self._read_seed(web, *s) for s in level), return_exceptions=True)
-            level = []
-            for children in found:  # every seed of the level has settled: none is left running
-                if isinstance(children, BaseException):
-                    raise children
-                level += children
-
-    async def _read_seed(
-        self, web: WebSession, kind: str, url: str, depth: int
-    ) -> list[tuple[str, str, int]]:
-        """Fetch one feed, sitemap or start page; record what it lists; return child sitemaps."""
-        known = self.state.get(url)
-        counts = self.report.host(site_key(url))
-        try:
-            page = await web.fetch(
-                url,
-                accept="html" if kind == "start" else "any",
-                etag=known.etag if known else None,
-                last_modified=known.last_modified if known else None,
-            )
-        except FetchError as exc:
-            self._seed_failed(url, exc)
-            return []
-        counts.fetched += 1
-        now = time.time()
-        content_hash = hashlib.sha256(page.body).hexdigest()
-        if page.status == 304 or (known is not None and known.content_hash == content_hash):
-            self.state.record_fetch(
-                url, status="unchanged", now=now, next_fetch_at=None, http_status=page.status
-            )
-            self._event("seed-unchanged", url)
-            # An unchanged sitemap index still leads to its child sitemaps, which may have changed.
-            children = self.state.seeds_from(url)
-            return [("sitemap", child, depth + 1) for child in children if self._sitemap_changed(child)]
-        try:
-            links, children = self._links_of_seed(page, kind)
-        except InputError as exc:
-            self._seed_failed(url, FetchError(str(exc), url=url, reason="status"))
-            return []
-        # The links are recorded before the seed's validators: a run killed in between reads the
-        # seed again in full next time, instead of getting a 304 and never seeing its links.
-        link_depth = 1 if kind == "start" else 0
-        source = f"start:{url}" if kind == "start" else url
-        added = self._discover(links, source=source, depth=link_depth)
-        self.state.record_fetch(
-            url,
-            status="fetched",
-            now=now,
-            next_fetch_at=None,
-            http_status=page.status,
-            etag=page.header("etag"),
-            last_modified=page.header("last-modified"),
-            content_hash=content_hash,
-        )
-        self._event("seed", url, kind=kind, links=len(links), new=added)
-        return [("sitemap", child, depth + 1) for child in children if self._sitemap_changed(child)]
-
-    def _links_of_seed(self, page: Page, kind: str) -> tuple[list[Link], list[str]]:
-        base = page.final_url or page.url or ""
-        found = sniff_kind(page.body, page.header("content-type"))
-        if found == "feed":
-            return parse_feed(page.body, base), []
-        if found == "sitemap":
-            sitemap = parse_sitemap(page.body, base)
-            for child in sitemap.sitemaps:
-                lastmod = lastmod_epoch(child.lastmod)
-                self.state.add(
-                    [Discovered(child.url, kind="seed", source=page.url or base, lastmod=lastmod)],
-                    time.time(),
-                )
-            return sitemap.pages, [child.url for child in sitemap.sitemaps]
-        if kind in ("feed", "sitemap"):
-            raise InputError(f"{base}: expected a {kind}, got an HTML page")
-        return extract_links(page.text, base), []
-
-    def _sitemap_changed(self, url: str) -> bool:
-        """A child sitemap is read again only when the index says it changed (or gives no date)."""
-        known = self.state.get(url)
-        if known is None or known.last_fetched_at is None or known.lastmod is None:
-            return True
-        return known.lastmod > known.last_fetched_at
-
-    def _discover(self, links: list[Link], *, source: str, depth: int) -> int:
-        max_age = self.config.max_age_days
-        oldest = time.time() - max_age * 86400 if max_age is not None else None
-        items = []
-        for link in links:
-            lastmod = lastmod_epoch(link.lastmod)
-            if oldest is not None and lastmod is not None and lastmod < oldest:
-                continue
-            if self.scope.accepts(link.url, depth):
-                items.append(
-                    Discovered(link.url, kind="article", source=source, depth=depth, lastmod=lastmod)
-                )
-        added = self.state.add(items, time.time())
-        self.report.discovered += added
-        self.last_discovered = [item.url for item in items]
-        return added
-
-    def _seed_failed(self, url: str, exc: FetchError) -> None:
-        if exc.reason == "deadline":  # not read: read again next run
-            self._stop_early()
-            self._event("deferred", url, reason=exc.reason)
-            return
-        if exc.reason in ("robots", "robots-unavailable"):
-            self.report.host(site_key(url)).skipped_robots += 1
-            self.state.record_fetch(url, status="skipped-robots", now=time.time(), next_fetch_at=None)
-            self._event("skipped-robots", url, reason=exc.reason)
-            return
-        self.report.host(site_key(url)).failed += 1
-        self.report.errors.append(str(exc))
-        self.state.record_fetch(url, status="failed", now=time.time(), next_fetch_at=None, error=str(exc))
-        self._event("seed-failed", url, reason=exc.reason, error=str(exc))
 
     # -- the frontier ------------------------------------------------------------------------------
 
@@ -519,9 +395,9 @@ class _Run:
 
     def _discover_now(self, links: list[Link], source: str, depth: int) -> None:
         """Record ``links`` and queue those that are new and due, in this run."""
-        if self._discover(links, source=source, depth=depth):
+        if self.seeds.discover(links, source=source, depth=depth):
             now = time.time()
-            fresh = (self.state.get(url) for url in self.last_discovered if url not in self.queued)
+            fresh = (self.state.get(url) for url in self.seeds.last_discovered if url not in self.queued)
             self._enqueue([r for r in fresh if r and r.status == "new" and (r.next_fetch_at or now) <= now])
 
     # -- outcomes ----------------------------------------------------------------------------------
@@ -595,3 +471,4 @@ class _Run:
             status, next_fetch_at = "gave-up", None
         details = {"error": error, "gave_up": status == "gave-up"}
         self._settle(record, status, "failed", next_fetch_at, details, error=error, **validators)
+

@@ -202,6 +202,13 @@ class CrawlState:
             connection = sqlite3.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
             raise InputError(state_problem(path, exc)) from exc
+        return cls.on(connection, path)
+
+    @classmethod
+    def on(cls, connection: sqlite3.Connection, path: Path) -> CrawlState:
+        """The state in the database ``connection`` holds (the file at ``path``, or a copy of it
+        in memory for a dry run), its schema created or checked; the connection is closed if
+        that fails. Raises :class:`~scraper.errors.InputError` as :meth:`open` does."""
         state = cls(connection, path)
         try:
             state._prepare()

@@ -2,8 +2,9 @@
 
 decode → parse (selectolax) → metadata → rules for the host → drop noise, strip, detect
 boilerplate → extract main text (trafilatura; rescue pass if it lost the article; generic pass if
-the site rule failed) → filter lines → JSON-LD body if the DOM showed little → the refusal policy
-on what was extracted (:mod:`scraper.extract.pagekind`) → Article.
+the site rule failed) → filter lines → JSON-LD body if the DOM showed little → the text's language
+(:mod:`scraper.extract.language`) → the refusal policy on what was extracted
+(:mod:`scraper.extract.pagekind`) → Article.
 Pure: no disk writes, no network, no global state beyond caches; safe in many processes.
 """
 
@@ -24,6 +25,7 @@ from scraper.extract import pagekind
 from scraper.extract.bounds import bound_html
 from scraper.extract.decode import decode_html
 from scraper.extract.detectors import Pruner, prose_chars, remove_boilerplate, text_of
+from scraper.extract.language import detect_language, disagreement, load_model
 from scraper.extract.linefilter import filter_lines
 from scraper.extract.maintext import extract_text
 from scraper.extract.metadata import Metadata, extract_metadata
@@ -107,6 +109,7 @@ def clean(
     if isinstance(html, Page) and url is None:
         url = html.final_url or html.url
     book = resolve_rules(rules)  # outside the limit: loading rules is not the page's fault
+    load_model()  # nor is reading the language model
     with time_limit(timeout):
         return _clean(html, url, book, site_blocks, block_keys, model=model)
 
@@ -232,10 +235,15 @@ def _clean(
         warnings.append("the page body held little of the article; used the JSON-LD articleBody")
     paywalled = pagekind.is_paywalled(meta.free, page_text, units)
     removed = (*found.removals, *line_removals, *model_removals)
+    detected = detect_language(text)  # the final text: what the outputs carry
+    if (conflict := disagreement(meta.language, detected)) is not None:
+        warnings.append(conflict)
     article = replace(
         _article(meta, url, text, _source_sha256(html), removed, warnings),
         paywalled=paywalled,
         failed_rules=tuple(failed_rules),
+        detected_language=detected.language if detected else None,
+        detected_language_probability=detected.probability if detected else None,
     )
     says_article = bool(meta.page_type and _ARTICLE_TYPES.search(meta.page_type))
     verdict = pagekind.judge(

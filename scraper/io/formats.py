@@ -38,6 +38,8 @@ FRONT_MATTER_KEYS = (
     "canonical_url",
     "sitename",
     "language",
+    "detected_language",
+    "detected_language_probability",
     "description",
     "tags",
     "image",

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 from scraper.errors import FetchError
+from scraper.web.urls import normalize_url
 from scraper.web.urls import origin as origin_of
 
 # RFC 9309 section 2.5: crawlers must parse at least 500 KiB; we parse no more than that.
@@ -111,9 +112,7 @@ class _Rules:
         body = cap_body(body)
         fetched_ok = 200 <= status < 300
         kept_copy = not 200 <= status < 500 and bool(body)  # unreachable, last good copy known
-        parser = (
-            Protego.parse(body.decode("utf-8-sig", errors="replace")) if fetched_ok or kept_copy else None
-        )
+        parser = parse_robots(body) if fetched_ok or kept_copy else None
         return cls(fetched_at=fetched_at, status=status, body=body, parser=parser, error=error)
 
 
@@ -183,6 +182,17 @@ class RobotsPolicy:
             retryable=True,
             retry_after=retry_after,
         )
+
+    async def sitemaps(self, url: str) -> list[str]:
+        """The ``Sitemap:`` URLs of the robots.txt governing ``url`` (absolute, in file order).
+
+        They come from the copy the policy already holds for its verdicts (in memory, or in the
+        store from an earlier run), so asking costs no request once the host was checked; a
+        robots.txt that answered 4xx, or that cannot be fetched and left no earlier copy, names
+        none.
+        """
+        rules = await self._rules_for(origin_of(url), robots_url(url))
+        return sitemap_lines(rules.parser, robots_url(url))
 
     async def _judge(self, url: str) -> tuple[RobotsVerdict, _Rules | None]:
         parts = urlsplit(url)
@@ -279,6 +289,20 @@ def robots_url(url: str) -> str:
     port = parts.port
     netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     return f"{scheme}://{netloc}/robots.txt"
+
+
+def sitemap_lines(parser: Protego | None, where: str) -> list[str]:
+    """The ``Sitemap:`` lines of a parsed robots.txt (found at ``where``) as absolute http(s)
+    URLs, each once; lines that are not such URLs are left out."""
+    if parser is None:
+        return []
+    urls = (normalize_url(line.strip(), where) for line in parser.sitemaps)
+    return list(dict.fromkeys(url for url in urls if url is not None))
+
+
+def parse_robots(body: bytes) -> Protego:
+    """A robots.txt body parsed as the policy parses it (first 500 KiB, UTF-8 with or without BOM)."""
+    return Protego.parse(cap_body(body).decode("utf-8-sig", errors="replace"))
 
 
 def cap_body(body: bytes) -> bytes:

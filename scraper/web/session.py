@@ -15,9 +15,10 @@ from types import TracebackType
 import httpx
 
 from scraper.article import Page
+from scraper.errors import FetchError
 from scraper.web.client import Fetcher
 from scraper.web.politeness import HostGate, HostLimits
-from scraper.web.robots import RobotsPolicy, RobotsStore
+from scraper.web.robots import RobotsPolicy, RobotsStore, parse_robots, robots_url, sitemap_lines
 from scraper.web.settings import DEFAULT_SETTINGS, FetchSettings
 
 
@@ -108,6 +109,21 @@ class WebSession:
     ) -> Page:
         """Fetch ``url`` politely; see :meth:`scraper.web.client.Fetcher.fetch` for the errors."""
         return await self._fetcher.fetch(url, accept=accept, etag=etag, last_modified=last_modified)
+
+    async def robots_sitemaps(self, url: str) -> list[str]:
+        """The ``Sitemap:`` URLs in the robots.txt of ``url``'s host. When robots.txt is obeyed,
+        the copy already read for the politeness check answers (no second request); otherwise
+        it is fetched now, and one that cannot be fetched names none."""
+        if self.robots is not None:
+            return await self.robots.sitemaps(url)
+        where = robots_url(url)
+        try:
+            page = await self._fetcher.fetch(where, accept="any")
+        except FetchError as exc:
+            if exc.reason == "deadline":
+                raise
+            return []
+        return sitemap_lines(parse_robots(page.body), where)
 
     async def _fetch_robots(self, url: str) -> tuple[int, bytes]:
         # A 4xx/5xx comes back as a FetchError carrying its status, which RobotsPolicy reads.
