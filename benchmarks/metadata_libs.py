@@ -6,7 +6,7 @@
 
 Publish dates, on the articles whose ground truth names one (wcxb-dev ``ground_truth.publish_date`` of
 ``page_type.primary == "article"`` pages, fundus-news ``date``): ours is what ``scraper.clean`` returns as
-``Article.published``, i.e. ``extract_metadata`` on the Lexbor tree, timed with the parse (which the
+``Article.published_date``, i.e. ``extract_metadata`` on the Lexbor tree, timed with the parse (which the
 engine does anyway for the text); htmldate is ``find_date(html, url=..., original_date=True)`` in its fast
 and its extensive mode, each parsing the page itself. A date is right when its ``YYYY-MM-DD`` is the truth's
 (``metrics.same_day``), missing when there is none, wrong otherwise. The three run interleaved page by page
@@ -85,7 +85,7 @@ def _pct(count: int, total: int) -> str:
 
 
 def _ours(text: str, url: str | None) -> str | None:
-    return extract_metadata(LexborHTMLParser(text), url).published
+    return extract_metadata(LexborHTMLParser(text), url).published_date
 
 
 def _htmldate(extensive: bool) -> Callable[[str, str | None], str | None]:

@@ -105,7 +105,7 @@ def run_ours(html: bytes, url: str | None, hard_limit: float, *, model: bool = T
         seconds=seconds,
         title=article.title,
         authors=tuple(article.authors or ()),
-        date=article.published,
+        date=article.published_date,
         removed=tuple(article.removed or ()),
         warnings=tuple(article.warnings or ()),
     )

@@ -1,17 +1,127 @@
-"""Value objects that flow through the pipeline: a fetched or saved :class:`Page`
-and the cleaned :class:`Article` with what was removed from it and why."""
+"""Value objects that flow through the pipeline: a fetched or saved :class:`Page`, the cleaned
+:class:`Article` with what was removed from it and why, and the :class:`Block` list of its
+structure (headings, paragraphs, lists, quotes, code, tables, figures) that Markdown, HTML and
+JSON outputs are made from."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 SNIPPET_CHARS = 100
 
+# The dates of the output contract (docs/output.md): a moment is a full ISO 8601 timestamp with its
+# offset; a day is ``YYYY-MM-DD`` as the page states it. One never stands in the other's field, so a
+# reader (duckdb, pandas) types each field once: TIMESTAMP WITH TIME ZONE, and DATE.
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
+DAY = re.compile(r"\d{4}-\d\d-\d\d")
+# (timestamp field, day field) pairs of an Article.
+DATE_FIELDS = (("published", "published_date"), ("modified", "modified_date"))
+# Keys the tool's files add beside an Article's fields (the input's path or URL): set aside on reading.
+ENVELOPE_KEYS = frozenset({"source", "input"})
+# A jsonl record, the Dolma / datatrove shape: the Article is its ``text`` and its ``metadata``.
+RECORD_KEYS = frozenset({"id", "text", "source", "added", "created", "metadata"})
+
+
+def split_date(value: str | None) -> tuple[str | None, str | None]:
+    """A date read from a page (ISO 8601, whatever its precision) as the contract's two fields:
+    the timestamp, if it has a time *and* an offset, else None; and its day as written.
+
+    A day alone, or a time without an offset, names no moment (its zone is unknown): only its day
+    is kept. Guessing UTC would give a wrong instant, and put a late story on the wrong day.
+    """
+    if not value or not DAY.match(value):
+        return None, None
+    return (value if TIMESTAMP.fullmatch(value) else None), value[:10]
+
 
 def snippet(text: str) -> str:
     """A short excerpt of removed text for :attr:`Removal.text`, whitespace folded."""
     return " ".join(text[: 4 * SNIPPET_CHARS].split())[:SNIPPET_CHARS]
+
+
+# The kinds of block, in the order a reader meets them in most articles.
+BLOCK_TYPES = ("heading", "paragraph", "list", "quote", "code", "table", "figure")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link inside a block: its text as it reads there and its absolute URL."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of the article, in reading order.
+
+    - ``heading``: ``text``, ``level`` (1 to 6);
+    - ``paragraph``, ``quote``: ``text``;
+    - ``code``: ``text`` with its line breaks and indentation;
+    - ``list``: ``items`` (a nested list's items follow their parent item, one deeper in ``depths``),
+      ``ordered`` (the outer list's numbering, which its nested lists share);
+    - ``table``: ``rows`` of cell texts, ``header`` when the first row is the table's head;
+    - ``figure``: ``src`` (absolute), ``alt``, ``text`` (its caption, if any).
+
+    ``links`` (any type with text; only when links are kept) are the links inside the block.
+    """
+
+    type: str
+    text: str = ""
+    level: int | None = None
+    items: tuple[str, ...] = ()
+    depths: tuple[int, ...] = ()
+    ordered: bool | None = None
+    rows: tuple[tuple[str, ...], ...] = ()
+    header: bool | None = None
+    src: str | None = None
+    alt: str | None = None
+    links: tuple[Link, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.type not in BLOCK_TYPES:
+            raise ValueError(f"unknown block type {self.type!r} (known: {', '.join(BLOCK_TYPES)})")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The block's own fields (empty ones left out), JSON-ready."""
+        out: dict[str, Any] = {"type": self.type}
+        if self.text:
+            out["text"] = self.text
+        if self.level is not None:
+            out["level"] = self.level
+        if self.items:
+            out["items"] = list(self.items)
+            if any(self.depths):
+                out["depths"] = list(self.depths)
+        if self.ordered is not None:
+            out["ordered"] = self.ordered
+        if self.rows:
+            out["rows"] = [list(row) for row in self.rows]
+        if self.header is not None:
+            out["header"] = self.header
+        if self.src is not None:
+            out["src"] = self.src
+        if self.alt is not None:
+            out["alt"] = self.alt
+        if self.links:
+            out["links"] = [{"text": link.text, "url": link.url} for link in self.links]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Block:
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        unknown = set(data) - set(cls.__slots__)
+        if unknown:
+            raise ValueError(f"unknown block fields: {', '.join(sorted(unknown))}")
+        values = dict(data)
+        items = tuple(values.get("items", ()))
+        values["items"] = items
+        values["depths"] = tuple(values.get("depths", ())) or (0,) * len(items)
+        values["rows"] = tuple(tuple(row) for row in values.get("rows", ()))
+        values["links"] = tuple(Link(**link) for link in values.get("links", ()))
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +191,11 @@ class Page:
 class Article:
     """The clean body text of one article with its metadata.
 
-    Dates are ISO 8601 strings (``YYYY-MM-DD`` or a full timestamp) as the page
-    gives them; ``text`` has one paragraph per line, blank-line separated.
+    ``published`` and ``modified`` are full ISO 8601 timestamps with their offset, or None;
+    ``published_date`` and ``modified_date`` the day (``YYYY-MM-DD``) as the page states it, set
+    whenever any date is known, so a page that gives only a day (or a time without an offset) has
+    ``published=None, published_date="2025-01-02"`` (docs/output.md). ``text`` has one paragraph
+    per line, blank-line separated.
     """
 
     text: str
@@ -90,6 +203,8 @@ class Article:
     authors: tuple[str, ...] = ()
     published: str | None = None
     modified: str | None = None
+    published_date: str | None = None
+    modified_date: str | None = None
     sitename: str | None = None
     language: str | None = None  # as the page declares it (primary subtag)
     # As the text reads (scraper.extract.language): None when it is too short or mixed to tell.
@@ -116,6 +231,24 @@ class Article:
     # other) and its probability; None when the model was off (``clean(..., model=False)``).
     page_kind: str | None = None
     page_kind_probability: float | None = None
+    # The article's structure (headings, paragraphs, lists, quotes, code, tables, figures) in
+    # reading order: what the Markdown, HTML and JSON outputs are made from (Block, above).
+    blocks: tuple[Block, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The dates' contract holds for every Article however it was made: a day or a time without
+        # offset in a timestamp field is refused, and a timestamp's day fills its day field.
+        for moment, day_field in DATE_FIELDS:
+            stamp, day = getattr(self, moment), getattr(self, day_field)
+            if stamp is not None and not TIMESTAMP.fullmatch(stamp):
+                raise ValueError(
+                    f"{moment} must be a full ISO 8601 timestamp with offset or None, not {stamp!r}"
+                    f" (a day alone goes in {day_field})"
+                )
+            if day is not None and not DAY.fullmatch(day):
+                raise ValueError(f"{day_field} must be a day (YYYY-MM-DD) or None, not {day!r}")
+            if stamp is not None and day is None:
+                object.__setattr__(self, day_field, stamp[:10])
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: tuples become lists, removals become dicts."""
@@ -123,19 +256,47 @@ class Article:
         for key, value in out.items():
             if isinstance(value, tuple):
                 out[key] = list(value)
+        out["blocks"] = [block.to_dict() for block in self.blocks]
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Article:
-        """Inverse of :meth:`to_dict`; unknown keys are an error, not ignored."""
+    def from_dict(cls, data: dict[str, Any], *, text: str | None = None) -> Article:
+        """Inverse of :meth:`to_dict`, and the reader of every JSON the tool writes
+        (docs/output.md): a ``json`` file or a ``txt`` format's ``.json`` (their ``source`` set
+        aside), a ``jsonl`` record (``metadata`` and ``text`` read; ``id``, ``source``, ``added``,
+        ``created`` and the metadata's ``input`` set aside) and the ``md`` front matter.
+
+        ``text`` is the article's text where ``data`` holds none (the ``.txt`` beside a ``txt``
+        format's ``.json``, the body under the front matter). A ``published`` that is a day, from
+        files written before ``published_date`` existed, is read into the day field. Any other
+        unknown key is an error, not ignored.
+        """
+        values = dict(data)
+        if isinstance(values.get("metadata"), dict) and "id" in values:  # a jsonl record
+            if extra := set(values) - RECORD_KEYS:
+                raise ValueError(f"unknown jsonl record keys: {', '.join(sorted(extra))}")
+            values = {**values["metadata"], "text": values.get("text")}
+        for key in ENVELOPE_KEYS:
+            values.pop(key, None)
+        if text is not None:
+            values["text"] = text
+        if not isinstance(values.get("text"), str):
+            raise ValueError(
+                "no article text: a txt format's .json and the md front matter hold the metadata only;"
+                " pass the text (the .txt beside it, the Markdown body) as text="
+            )
         known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
+        unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown Article fields: {', '.join(sorted(unknown))}")
-        values = dict(data)
+        for moment, day_field in DATE_FIELDS:
+            if day_field not in values and isinstance(values.get(moment), str):
+                values[moment], values[day_field] = split_date(values[moment])
         for key in ("authors", "tags", "warnings", "failed_rules"):
             if key in values:
                 values[key] = tuple(values[key])
+        if "blocks" in values:
+            values["blocks"] = tuple(Block.from_dict(b) for b in values["blocks"])
         if "removed" in values:
             values["removed"] = tuple(Removal(**r) for r in values["removed"])
         return cls(**values)

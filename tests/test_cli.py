@@ -198,7 +198,7 @@ def test_jsonl_records_in_input_order_and_rerun_replaces(saved: Path, tmp_path: 
         assert result.exit_code == 0, result.output
         assert files_under(out) == {JSONL_NAME}
         lines = (out / JSONL_NAME).read_text(encoding="utf-8").splitlines()
-        assert len(lines) == 3  # a re-run replaces the file, it never appends
+        assert len(lines) == 3  # a re-run replaces its records (by id), it never appends
     records = [json.loads(line) for line in lines]
     for record in records:
         assert set(record) == {"id", "text", "source", "added", "created", "metadata"}
@@ -209,15 +209,15 @@ def test_jsonl_records_in_input_order_and_rerun_replaces(saved: Path, tmp_path: 
     gamma, alpha, beta = records
     alpha_page = saved / "news.example.com" / "alpha.html"
     article = expected(alpha_page)
-    assert alpha["id"] == "https://news.example.com/alpha"
+    assert alpha["id"] == "news.example.com/alpha.html"  # a saved page's id: its path under the folder
     assert alpha["source"] == "https://news.example.com/alpha"
     assert alpha["text"] == article.text
     assert alpha["created"] == article.published
     want = article.to_dict()
     del want["text"]
     assert alpha["metadata"] == {**want, "input": str(alpha_page)}
-    assert beta["id"] == "https://news.example.com/beta"
-    # no URL known: the id is the path under the folder argument, the source the input path
+    assert beta["id"] == "news.example.com/beta.htm"
+    # no URL known: the source is the input path
     gamma_page = saved / "blog.example.org" / "2024" / "gamma.html.gz"
     assert gamma["id"] == "blog.example.org/2024/gamma.html.gz"
     assert gamma["source"] == str(gamma_page)

@@ -89,7 +89,7 @@ def test_crawl_from_a_config_file_with_relative_paths(tmp_path: Path) -> None:
         result = run("crawl", str(conf), "-j", "0")
         assert result.exit_code == 0, result.stderr
         assert len(list((tmp_path / "articles" / "127.0.0.1").glob("*.json"))) == 2  # one file each
-        report = json.loads((tmp_path / "articles" / "crawl-report.json").read_text())
+        report = json.loads((tmp_path / "articles.scraper" / "crawl-report.json").read_text())
         assert report["totals"]["new"] == 2
 
 
@@ -112,7 +112,8 @@ def test_raw_pages_re_clean_with_scraper_clean(tmp_path: Path) -> None:
         out = tmp_path / "out"
         assert run(*crawl_args(server, out)).exit_code == 0
         again = tmp_path / "again"
-        result = run("clean", str(out / "raw"), "-o", str(again), "--format", "json")
+        raw = tmp_path / "out.scraper" / "raw"  # the crawl keeps its files beside the articles
+        result = run("clean", str(raw), "-o", str(again), "--format", "json")
         assert result.exit_code == 0, result.stderr
         records = [json.loads(p.read_text()) for p in again.rglob("*.json")]
         assert sorted(r["url"] for r in records) == sorted(server.url(article_path(i)) for i in range(2))
@@ -190,7 +191,7 @@ def test_an_overlapping_crawl_exits_with_status_3(tmp_path: Path) -> None:
         publish(server, 1)
         out = tmp_path / "out"
         out.mkdir()
-        with RunLock(out / ".scraper-state.sqlite.lock"):
+        with RunLock(tmp_path / "out.scraper" / "state.sqlite.lock"):
             result = run(*crawl_args(server, out))
         assert result.exit_code == 3 and "lock" in result.stderr
         assert server.count("/feed.xml") == 0

@@ -40,7 +40,8 @@ def test_first_run_writes_every_article_then_a_second_run_only_revalidates(tmp_p
         meta = json.loads(files[0].with_suffix(".json").read_text(encoding="utf-8"))
         assert meta["title"].startswith("Story number")
         # the raw page is kept, with how it was fetched, for re-cleaning without refetching
-        raw = sorted((cfg.out / "raw").rglob("*.html.gz"))
+        raw = sorted(cfg.raw_path.rglob("*.html.gz"))
+        assert cfg.raw_path == tmp_path / "out.scraper" / "raw"  # beside the articles, not among them
         assert len(raw) == 5
         assert json.loads(Path(str(raw[0]).replace(".html.gz", ".page.json")).read_text())["status"] == 200
         report = json.loads(cfg.report_path.read_text())
@@ -294,4 +295,4 @@ def test_bad_settings_fail_when_the_config_is_built(key: str, value: object, mes
 
 def test_a_path_given_as_a_string_is_a_path() -> None:
     config = build_config({"feeds": ["https://example.com/rss"]}, out="news")
-    assert config.out == Path("news") and config.state_path == Path("news") / ".scraper-state.sqlite"
+    assert config.out == Path("news") and config.state_path == Path("news.scraper") / "state.sqlite"

@@ -23,7 +23,7 @@ from newssite import HTML, article_body, article_path, conditional, publish, rss
 import scraper.extract.engine
 import scraper.io.sink
 from scraper.cli.main import main
-from scraper.crawler.config import OUTPUT_LOCK_NAME, OWNER_NAME
+from scraper.crawler.config import OUTPUT_LOCK_NAME, OWNER_NAME, work_dir
 from scraper.crawler.lock import LockHeld, RunLock
 from scraper.crawler.owner import OutputMismatch
 from scraper.crawler.run import crawl
@@ -32,7 +32,7 @@ from scraper.web.politeness import DeadlineReached, HostGate
 from scraper.web.session import Politeness
 from scraper.web.settings import FetchSettings
 
-STATE = ".scraper-state.sqlite"
+STATE = "state.sqlite"  # in the crawl's work folder beside the output, out.scraper/
 
 
 def cli_crawl(tmp_path: Path, site: LocalServer | str, *flags: str, fmt: str = "jsonl") -> Result:
@@ -69,13 +69,13 @@ def test_an_emptied_state_is_refused_and_nothing_is_written_twice(tmp_path: Path
         assert cli_crawl(tmp_path, server).exit_code == 0
         out = tmp_path / "out"
         assert len(jsonl_lines(out)) == 5
-        (out / STATE).write_bytes(b"")  # a 0-byte state: a new crawl, were the folder not marked
+        (work_dir(out) / STATE).write_bytes(b"")  # a 0-byte state: a new crawl, were the folder not marked
         line = one_error_line(cli_crawl(tmp_path, server))
-        assert str(out / STATE) in line and OWNER_NAME in line and "new" in line
+        assert str(work_dir(out) / STATE) in line and OWNER_NAME in line and "new" in line
         assert len(jsonl_lines(out)) == 5
         assert all(server.count(path) == 1 for path in paths)
         # As the message says: remove the folder's owner record, and the state is rebuilt from it.
-        (out / OWNER_NAME).unlink()
+        (work_dir(out) / OWNER_NAME).unlink()
         result = cli_crawl(tmp_path, server)
         assert result.exit_code == 0 and "recorded the 5 articles already in" in result.stderr
         assert len(jsonl_lines(out)) == 5
@@ -88,7 +88,7 @@ def test_a_new_state_reads_the_jsonl_already_there_before_writing(tmp_path: Path
         cfg = crawl_config(tmp_path, feeds=(server.url("/feed.xml"),), format="jsonl")
         crawl(cfg)
         cfg.state_path.unlink()  # the state is lost; the folder has no owner record (an older run)
-        (cfg.out / OWNER_NAME).unlink(missing_ok=True)
+        (work_dir(cfg.out) / OWNER_NAME).unlink(missing_ok=True)
         # A new URL carrying story 0's article: its text is known from the file, not the state.
         server.add("/copy.html", respond(article_body(server, 0).replace(server.url(paths[0]).encode(), b"")))
         server.add("/feed.xml", conditional(rss(server, [*paths, "/copy.html"]), '"f2"', HTML))
@@ -118,7 +118,7 @@ def test_the_output_folder_is_locked_whatever_the_state(tmp_path: Path) -> None:
     with LocalServer() as server:
         publish(server, 1)
         cfg = crawl_config(tmp_path, feeds=(server.url("/feed.xml"),), state=tmp_path / "b.sqlite")
-        with RunLock(cfg.out / OUTPUT_LOCK_NAME), pytest.raises(LockHeld):
+        with RunLock(work_dir(cfg.out) / OUTPUT_LOCK_NAME), pytest.raises(LockHeld):
             crawl(cfg)
         assert server.count("/feed.xml") == 0
 
@@ -130,7 +130,7 @@ def test_a_dead_host_is_reported_unreachable_and_fails_the_run(tmp_path: Path) -
     result = cli_crawl(tmp_path, closed_port_url("/rss.xml"))
     assert result.exit_code == 1, result.output
     assert "unreachable" in result.stderr and "0 skipped by robots.txt, 1 failed" in result.stderr
-    report = json.loads((tmp_path / "out" / "crawl-report.json").read_text())
+    report = json.loads((tmp_path / "out.scraper" / "crawl-report.json").read_text())
     assert report["partial"] is True and "unreachable" in report["errors"][0]
 
 
@@ -252,7 +252,7 @@ def test_a_damaged_state_is_one_clear_line_every_run_and_is_rebuilt_from_the_out
     with LocalServer() as server:
         paths = publish(server, 30)
         assert cli_crawl(tmp_path, server).exit_code == 0
-        state = tmp_path / "out" / STATE
+        state = tmp_path / "out.scraper" / STATE
         data = bytearray(state.read_bytes())
         assert len(data) > 4 * 4096
         for page in range(2, len(data) // 4096):  # garbage over every page but the schema's
@@ -263,7 +263,7 @@ def test_a_damaged_state_is_one_clear_line_every_run_and_is_rebuilt_from_the_out
             assert str(state) in line and "move it aside" in line and OWNER_NAME in line
         # As the message says: move it aside, remove the owner record; the next run rebuilds.
         state.rename(tmp_path / "broken.sqlite")
-        (tmp_path / "out" / OWNER_NAME).unlink()
+        (tmp_path / "out.scraper" / OWNER_NAME).unlink()
         assert cli_crawl(tmp_path, server).exit_code == 0
         assert len(jsonl_lines(tmp_path / "out")) == 30
         assert all(server.count(path) == 1 for path in paths)
@@ -273,7 +273,7 @@ def test_a_read_only_state_is_one_clear_line(tmp_path: Path, monkeypatch: pytest
     with LocalServer() as server:
         publish(server, 2)
         assert cli_crawl(tmp_path, server).exit_code == 0
-        state = tmp_path / "out" / STATE
+        state = tmp_path / "out.scraper" / STATE
         state.chmod(0o444)
         if os.geteuid() == 0:  # root writes whatever the mode: open it read-only as SQLite would
             connect = sqlite3.connect
@@ -304,7 +304,7 @@ def test_a_full_disk_stops_the_run_with_one_line_and_loses_nothing(
         out = tmp_path / "out"
         assert "articles.jsonl" in line and "No space left on device" in line and "free space" in line
         assert len(jsonl_lines(out)) == 1
-        with CrawlState.open(out / STATE) as state:
+        with CrawlState.open(work_dir(out) / STATE) as state:
             counts = state.counts()
             assert counts["failed"] == counts["gave-up"] == 0 and counts["written"] == 1
         monkeypatch.setattr(scraper.io.sink, "append_line", append_line)  # space was freed

@@ -10,9 +10,9 @@ from scraper.extract import maintext as extract
 def _passes(monkeypatch: pytest.MonkeyPatch, fast: str, full: str) -> list[bool]:
     calls: list[bool] = []
 
-    def fake(document: object, url: str | None, *, fast: bool) -> str:
+    def fake(document: object, url: str | None, *, fast: bool, **_: bool) -> extract.MainText:
         calls.append(fast)
-        return fast_text if fast else full_text
+        return extract.MainText(fast_text if fast else full_text)
 
     fast_text, full_text = fast, full
     monkeypatch.setattr(extract, "_trafilatura", fake)
@@ -23,7 +23,7 @@ def test_a_fast_pass_that_covers_the_prose_is_kept_without_the_full_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = _passes(monkeypatch, "a" * 900, "b" * 2000)
-    text, _ = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)
+    text = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)[0].text
     assert text == "a" * 900 and calls == [True]
 
 
@@ -31,7 +31,7 @@ def test_the_full_pass_wins_when_it_keeps_paragraphs_the_fast_pass_lost(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = _passes(monkeypatch, "a" * 500, "b" * 1000)
-    text, _ = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)
+    text = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)[0].text
     assert text == "b" * 1000 and calls == [True, False]
 
 
@@ -39,5 +39,5 @@ def test_the_fast_pass_stands_when_the_full_pass_agrees_on_its_extent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = _passes(monkeypatch, "a" * 500, "b" * 520)
-    text, _ = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)
+    text = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)[0].text
     assert text == "a" * 500 and calls == [True, False]

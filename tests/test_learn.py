@@ -126,7 +126,8 @@ def test_a_crawl_keeps_its_site_memory_and_raw_pages_re_clean_with_all_of_it(tmp
     texts = [p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.txt"))]
     with_plug = sum(PLUG in text for text in texts)
     assert 0 < with_plug < 6  # the first pages taught the memory; later ones were cleaned with it
-    result = CliRunner().invoke(main, ["clean", str(out / "raw"), "-o", str(tmp_path / "again"), "-j", "1"])
+    raw = config.raw_path  # out.scraper/raw: beside the articles
+    result = CliRunner().invoke(main, ["clean", str(raw), "-o", str(tmp_path / "again"), "-j", "1"])
     assert result.exit_code == 0, result.stderr
     again = [p.read_text(encoding="utf-8") for p in (tmp_path / "again").rglob("*.txt")]
     assert len(again) == 6 and not any(PLUG in text for text in again)

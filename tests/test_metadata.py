@@ -101,7 +101,7 @@ def test_json_ld_top_level_list_and_type_array() -> None:
     result = meta(page(ld(data)))
     assert result.title == "Floods in the valley"
     assert result.authors == ("Max Muster",)
-    assert result.published == "2024-02-01"
+    assert result.published_date == "2024-02-01"
     assert result.page_type == "NewsArticle"
 
 
@@ -145,7 +145,7 @@ def test_malformed_json_ld_is_read_tolerantly() -> None:
     trailing_comma = '{"@type": "NewsArticle", "headline": "Trailing commas", "datePublished": "2024-01-05",}'
     result = meta(page(ld(trailing_comma)))
     assert result.title == "Trailing commas"
-    assert result.published == "2024-01-05"
+    assert result.published_date == "2024-01-05"
 
 
 def test_broken_json_ld_falls_back_to_regular_expressions() -> None:
@@ -177,7 +177,7 @@ def test_live_blog_and_liveblogposting_type() -> None:
     data = '{"@type": "LiveBlogPosting", "headline": "Election night live", "datePublished": "2024-11-05"}'
     result = meta(page(ld(data)))
     assert result.page_type == "LiveBlogPosting"
-    assert result.published == "2024-11-05"
+    assert result.published_date == "2024-11-05"
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,7 +243,11 @@ def test_author_metas(head: str, authors: tuple[str, ...]) -> None:
     ],
 )
 def test_date_metas(head: str, published: str) -> None:
-    assert meta(page(head)).published == published
+    result = meta(page(head))
+    assert result.published_date == published[:10]
+    # A day, or a time without an offset, names no moment: only its day is kept.
+    has_offset = len(published) > len("2024-04-02T08:00:00")
+    assert result.published == (published if has_offset else None)
 
 
 def test_keywords_and_news_keywords() -> None:
@@ -279,9 +283,10 @@ def test_microdata_article() -> None:
 
 def test_time_with_pubdate_and_time_in_article() -> None:
     body = '<article><h1>T</h1><time pubdate datetime="2022-12-24">Dec 24</time></article>'
-    assert meta(page("", body)).published == "2022-12-24"
+    assert meta(page("", body)).published_date == "2022-12-24"
     body = '<nav><time datetime="2020-01-01">x</time></nav><article><time datetime="2022-12-25T10:00">y</time></article>'
-    assert meta(page("", body)).published == "2022-12-25T10:00:00"
+    result = meta(page("", body))
+    assert (result.published, result.published_date) == (None, "2022-12-25")  # no offset: the day only
 
 
 @pytest.mark.parametrize(
@@ -342,7 +347,7 @@ def test_by_line_next_to_the_headline() -> None:
       </div><p>Body text that is long enough.</p>"""
     result = meta(page("", body))
     assert result.authors == ("Jane Doe", "John Roe")
-    assert result.published == "2024-03-03"
+    assert result.published_date == "2024-03-03"
 
 
 def test_written_by_label_then_name() -> None:
@@ -407,7 +412,7 @@ def test_byline_in_the_articles_own_footer_counts() -> None:
       <footer class="site-footer"><span class="author">Site Owner</span></footer>"""
     result = meta(page("", body))
     assert result.authors == ("Jane Doe",)
-    assert result.published == "2025-08-12"
+    assert result.published_date == "2025-08-12"
 
 
 def test_promoted_is_not_promo() -> None:
@@ -579,27 +584,27 @@ def test_json_ld_date_beats_meta_date() -> None:
     head = ld('{"@type": "Article", "datePublished": "2024-01-02"}') + (
         '<meta property="article:published_time" content="2024-09-09">'
     )
-    assert meta(page(head)).published == "2024-01-02"
+    assert meta(page(head)).published_date == "2024-01-02"
 
 
 def test_date_shown_next_to_headline() -> None:
     body = '<div class="hero"><h1>Headline</h1><p>Posted on March 7, 2023</p></div><p>Body</p>'
-    assert meta(page("", body)).published == "2023-03-07"
+    assert meta(page("", body)).published_date == "2023-03-07"
 
 
 def test_published_preferred_over_updated_next_to_headline() -> None:
     body = "<header><h1>Headline</h1><p>Updated June 1, 2024</p><p>Published 2 May 2023</p></header>"
-    assert meta(page("", body)).published == "2023-05-02"
+    assert meta(page("", body)).published_date == "2023-05-02"
 
 
 def test_date_from_url_path() -> None:
-    assert meta(page(), url="https://blog.example/2021/07/14/a-post/").published == "2021-07-14"
+    assert meta(page(), url="https://blog.example/2021/07/14/a-post/").published_date == "2021-07-14"
 
 
 def test_human_written_json_ld_date_yields_to_the_visible_date() -> None:
     head = ld('{"@type": "Article", "headline": "H", "datePublished": "Jun 24, 2025"}')
     body = '<h1>H</h1><div class="post-date">August 25, 2024</div>'
-    assert meta(page(head, body)).published == "2024-08-25"
+    assert meta(page(head, body)).published_date == "2024-08-25"
 
 
 @pytest.mark.parametrize(
@@ -615,31 +620,32 @@ def test_human_written_json_ld_date_yields_to_the_visible_date() -> None:
 )
 def test_day_and_month_order_follows_the_page(lang: str, value: str, expected: str) -> None:
     head = f'<meta property="article:published_time" content="{value}">'
-    assert meta(page(head, lang=lang)).published == expected
+    assert meta(page(head, lang=lang)).published_date == expected
 
 
 def test_year_month_day_in_words() -> None:
     assert (
-        meta(page('<meta name="citation_publication_date" content="2023 Jan 7">')).published == "2023-01-07"
+        meta(page('<meta name="citation_publication_date" content="2023 Jan 7">')).published_date
+        == "2023-01-07"
     )
 
 
 def test_date_in_url_followed_by_words() -> None:
     url = "https://blog.example/articles/2025-12-15+Rust+GCC+backend"
-    assert meta(page(), url=url).published == "2025-12-15"
+    assert meta(page(), url=url).published_date == "2025-12-15"
 
 
 def test_date_next_to_the_byline() -> None:
     body = """<h1>Headline</h1><div class="nav">x</div><p>Intro paragraph.</p>
       <div class="resource-author-details"><p class="author-name">Luke Kim</p><small>December 17, 2025</small></div>"""
-    assert meta(page("", body)).published == "2025-12-17"
+    assert meta(page("", body)).published_date == "2025-12-17"
 
 
 def test_date_class_with_trailing_tags() -> None:
     body = (
         '<h1>H</h1><p>x</p><div class="meta date-section-header">Posted on April 13, 2023 Tags: a, b, c</div>'
     )
-    assert meta(page("", body)).published == "2023-04-13"
+    assert meta(page("", body)).published_date == "2023-04-13"
 
 
 def test_modified_date_is_the_last_resort_for_published() -> None:
@@ -712,7 +718,7 @@ def test_teasers_next_to_the_headline_are_not_its_date() -> None:
         '<div class="top"><h1>Headline</h1><div class="related-stories">Other story, May 1, 2020</div>'
         "<p>Posted June 2, 2021</p></div>"
     )
-    assert meta(page("", body)).published == "2021-06-02"
+    assert meta(page("", body)).published_date == "2021-06-02"
 
 
 # --------------------------------------------------------------------------------------------

@@ -369,7 +369,7 @@ def test_crawl_command_says_which_rule_failed(tmp_path: Path) -> None:
         warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
         assert len(warnings) == 1
         assert server.url(REDESIGNED) in warnings[0] and f"site rule {label} failed" in warnings[0]
-        report = json.loads((out / "crawl-report.json").read_text(encoding="utf-8"))
+        report = json.loads((tmp_path / "out.scraper" / "crawl-report.json").read_text(encoding="utf-8"))
         assert report["rule_failures"] == {label: 1}
 
 

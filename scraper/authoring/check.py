@@ -406,7 +406,8 @@ def explain(
     article = clean(page, url, rules=book, timeout=timeout)
     applicable = tuple(book.for_url(article.url))
     with time_limit(timeout, "extracting the page without rules or detectors"):
-        before, _ = extract_text(page.text, article.url, (), fast_first=False)
+        main, _ = extract_text(page.text, article.url, (), fast_first=False)
+    before = main.text
     return Explanation(
         url=article.url,
         rules=applicable,

@@ -25,9 +25,10 @@ from scraper.cli.options import (
     quiet_option,
     rules_option,
     skip_paywalled_option,
+    structure_options,
 )
-from scraper.cli.report import Reporter, write_all
-from scraper.errors import InputError, RuleError
+from scraper.cli.report import Reporter, pass_bar, write_all
+from scraper.errors import ConfigError, InputError, RuleError
 from scraper.extract.sitememory import LearnedBlocks
 from scraper.io.formats import get_format
 from scraper.io.sink import ArticleSink
@@ -78,6 +79,7 @@ def main() -> None:
     is_flag=True,
     help="Do not remove blocks that repeat across pages of one site (learned from the inputs).",
 )
+@structure_options()
 @skip_paywalled_option()
 @language_option()
 @no_model_option()
@@ -92,6 +94,8 @@ def clean(
     jobs: int | None,
     timeout: float,
     no_learn: bool,
+    links: bool,
+    images: bool,
     skip_paywalled: bool,
     languages: tuple[str, ...],
     no_model: bool,
@@ -136,13 +140,18 @@ def clean(
         raise click.UsageError(
             f"{len(items)} pages to clean: give -o/--out DIR, or --format jsonl to stream them to stdout"
         )
+    try:
+        sink = ArticleSink(format, out, echo=lambda text: click.echo(text, nl=False))
+    except ConfigError as exc:  # --format parquet without pyarrow, or without -o
+        raise click.UsageError(str(exc)) from None
     for folder in expansion.empty_folders:
         click.echo(f"warning: {folder}: no .html, .htm, .html.gz or .htm.gz files in this folder", err=True)
 
     jobs = default_jobs() if jobs is None else max(jobs, 1)  # 0 and 1: in this process
     site_blocks: dict[str, LearnedBlocks] = {}
     if len(items) >= 2 and not no_learn:
-        items, site_blocks = learn_sites(items, jobs)
+        with pass_bar(len(items), "learning", quiet=quiet) as bar:
+            items, site_blocks = learn_sites(items, jobs, progress=bar.update)
         if not quiet:
             for site, blocks in sorted(site_blocks.items()):
                 count, pages = len(blocks.pages_on), blocks.pages_seen
@@ -154,11 +163,12 @@ def clean(
         timeout=timeout,
         site_blocks=site_blocks,
         skip_paywalled=skip_paywalled,
+        links=links,
+        images=images,
         languages=languages,
         model=not no_model,
     )
     outcomes = clean_batch(items, settings, jobs)
-    sink = ArticleSink(format, out, echo=lambda text: click.echo(text, nl=False))
     try:
         stopped = write_all(items, outcomes, sink, reporter, fail_fast=fail_fast)
     finally:

@@ -98,6 +98,20 @@ def language_option() -> Callable[[Command], Command]:
     )
 
 
+LINKS_HELP = "Keep the article's links (absolute URLs) in md, html and json output; never in the text."
+IMAGES_HELP = "Keep the article's images (absolute src, alt, caption) in md, html and json output."
+
+
+def structure_options() -> Callable[[Command], Command]:
+    """``--links`` and ``--images``: what the article's blocks keep beyond its text."""
+
+    def apply(command: Command) -> Command:
+        command = click.option("--images", is_flag=True, help=IMAGES_HELP)(command)
+        return click.option("--links", is_flag=True, help=LINKS_HELP)(command)
+
+    return apply
+
+
 def skip_paywalled_option() -> Callable[[Command], Command]:
     return click.option(
         "--skip-paywalled",

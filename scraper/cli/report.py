@@ -7,16 +7,25 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import click
 from tqdm import tqdm
 
 from scraper.article import Article, article_notes, rule_failures
 from scraper.batch import Outcome
-from scraper.errors import ScraperError
+from scraper.errors import NoArticleError, ScraperError
+from scraper.io.naming import OutputName
 from scraper.io.sink import ArticleSink
 from scraper.io.sources import PageSource
+
+
+def pass_bar(total: int, what: str, *, quiet: bool) -> tqdm:
+    """The progress bar of a pass that reads every input before any is cleaned (the site memory's,
+    ``what`` naming it): on a terminal only, and not with ``--quiet``, so piped or quiet output stays
+    as it was. Use it as a context manager; its ``update`` takes the pass's ``progress`` calls."""
+    show = total > 1 and not quiet and sys.stderr.isatty()
+    return tqdm(total=total, desc=what, file=sys.stderr, unit="page", disable=not show, leave=False)
 
 
 class Reporter:
@@ -75,11 +84,16 @@ def write_all(
     reporter: Reporter,
     *,
     fail_fast: bool = False,
+    naming: Callable[[PageSource, Article], OutputName] | None = None,
 ) -> bool:
     """Write every article as it comes and report every outcome; True if stopped early.
 
     A batch stream file (``--format jsonl -o DIR``) is saved only when the block ends; if that
     fails, the articles reported done into it are counted failed, so the summary tells the truth.
+    ``naming`` names an article once it is cleaned (``scraper fetch``: after its canonical URL,
+    :mod:`scraper.io.naming`); without it, an output is named after its input's path. An article
+    whose name an article fetched at its canonical URL took in this batch is skipped as its
+    duplicate: the canonical page wins, whichever finished first.
     """
     pending = 0  # articles written into a stream file that is not saved yet
     batched = sink.stream_path is not None and not sink.append
@@ -88,8 +102,10 @@ def write_all(
             for item, outcome in zip(items, outcomes, strict=True):
                 if outcome.article is not None:
                     try:
-                        sink.write(outcome.article, stem=item.stem, source=item.label, relpath=item.relpath)
-                        pending += batched
+                        if (taken := _write(sink, item, outcome.article, naming)) is not None:
+                            outcome = Outcome(error=taken)
+                        else:
+                            pending += batched
                     except (UnicodeError, ValueError) as exc:  # this article's values: the next may do
                         outcome = Outcome(error=ScraperError(f"cannot write its output: {exc}"))
                     except OSError as exc:
@@ -109,6 +125,26 @@ def write_all(
         what = "the article cleaned for it is" if pending == 1 else f"the {pending} articles for it are"
         reporter.lost(pending, f"{where}: cannot write it ({exc}); {what} not written")
     return False
+
+
+def _write(
+    sink: ArticleSink,
+    item: PageSource,
+    article: Article,
+    naming: Callable[[PageSource, Article], OutputName] | None,
+) -> NoArticleError | None:
+    """Write an article under its input's name, or the one ``naming`` gives it unless a canonical
+    page holds that name (then the skip that says so)."""
+    if naming is None:
+        sink.write(article, stem=item.stem, source=item.label, relpath=item.relpath)
+        return None
+    name = naming(item, article)
+    holder = sink.holder(name.key)
+    if holder is not None and not name.canonical:
+        why = f"same article as {holder} (its canonical URL, written in this run)"
+        return NoArticleError(why, reason="duplicate", article=article)
+    sink.write(article, stem=name.stem, source=item.label, key=name.key, canonical=name.canonical)
+    return None
 
 
 class _Stop(Exception):

@@ -29,6 +29,8 @@ from scraper.cli.options import (
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_LOCKED,
+    IMAGES_HELP,
+    LINKS_HELP,
     NO_MODEL_HELP,
     RULES_HELP,
     Exit,
@@ -38,6 +40,7 @@ from scraper.cli.options import (
     quiet_option,
     rules_option,
     skip_paywalled_option,
+    structure_options,
 )
 from scraper.cli.report import Reporter, write_all
 from scraper.crawler.config import CrawlConfig, build_config, load_config
@@ -48,8 +51,9 @@ from scraper.crawler.report import CrawlReport
 from scraper.crawler.run import crawl
 from scraper.errors import ConfigError, FetchError, InputError, RuleError, ScraperError
 from scraper.io.formats import format_names, formats_help, get_format
+from scraper.io.naming import url_name, url_stem
 from scraper.io.rawpages import keep_raw
-from scraper.io.sink import ArticleSink, url_stem
+from scraper.io.sink import ArticleSink
 from scraper.io.sources import PageSource
 from scraper.io.urllist import read_url_list
 from scraper.rules.book import load_rules
@@ -84,6 +88,8 @@ class _Progress:
             self._say(f"site: {event['url']}: {found}")
         if kind == "rule-failed" and not self.quiet:
             self._say(f"warning: {event['url']}: {event.get('warning')}")
+        if kind == "moved" and not self.quiet:
+            self._say(f"note: moved {event['url']} to {event['to']} (crawl files live beside the output)")
         if kind == "rebuilt" and not self.quiet:
             self._say(f"note: new state: recorded the {event['articles']} articles already in {event['url']}")
         if kind == "seed" and event.get("new"):
@@ -204,6 +210,8 @@ class _Progress:
 )
 @language_option()
 @click.option("--no-model", "model", flag_value=False, default=None, help=NO_MODEL_HELP)
+@click.option("--links", "links", flag_value=True, default=None, help=LINKS_HELP)
+@click.option("--images", "images", flag_value=True, default=None, help=IMAGES_HELP)
 @click.option(
     "--log-json", is_flag=True, help="One JSON line per event on stderr, and the report at the end."
 )
@@ -352,6 +360,7 @@ def _inputs(urls: Sequence[str], input_file: str | None) -> list[str | FailedFet
 )
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (your own sites).")
 @click.option("--allow-private-networks", is_flag=True, help="Allow private, loopback, link-local addresses.")
+@structure_options()
 @skip_paywalled_option()
 @language_option()
 @no_model_option()
@@ -367,6 +376,8 @@ def fetch_command(
     delay: float,
     ignore_robots: bool,
     allow_private_networks: bool,
+    links: bool,
+    images: bool,
     skip_paywalled: bool,
     languages: tuple[str, ...],
     no_model: bool,
@@ -390,6 +401,10 @@ def fetch_command(
         raise click.UsageError("no URLs: give URLs as arguments, or -i FILE (- for stdin), one per line")
     if out is None and len(wanted) > 1 and not get_format(format).streams:
         raise click.UsageError(f"{len(wanted)} URLs: give -o/--out DIR, or --format jsonl to stream them")
+    try:
+        sink = ArticleSink(format, out, echo=lambda text: click.echo(text, nl=False))
+    except ConfigError as exc:  # --format parquet without pyarrow, or without -o
+        raise click.UsageError(str(exc)) from None
     rule_dirs = list(rules) or None
     try:
         load_rules(rule_dirs or ())
@@ -412,11 +427,14 @@ def fetch_command(
         skip_paywalled=skip_paywalled,
         languages=languages,
         model=not no_model,
+        links=links,
+        images=images,
+
     )
     outcomes = clean_batch(sources, clean_settings)
-    sink = ArticleSink(format, out, echo=lambda text: click.echo(text, nl=False))
     try:
-        write_all(sources, outcomes, sink, reporter)
+        # Named after the article's canonical URL on the same site (scraper.io.naming).
+        write_all(sources, outcomes, sink, reporter, naming=lambda item, page: url_name(item.label, page))
     finally:
         reporter.close()
     if reporter.failed:

@@ -34,7 +34,7 @@ from typing import Any
 from scraper.crawler.discover import Scope
 from scraper.errors import ConfigError
 from scraper.extract.language import parse_languages
-from scraper.io.formats import format_names
+from scraper.io.formats import format_names, get_format
 from scraper.rules.book import key_line
 from scraper.web.politeness import HostLimits
 from scraper.web.robots import product_token
@@ -42,12 +42,24 @@ from scraper.web.session import Politeness
 from scraper.web.settings import MIB, FetchSettings
 from scraper.web.urls import host_of, normalize_url
 
-STATE_NAME = ".scraper-state.sqlite"
+# The crawl's own files live in a work folder beside the output, ``OUT.scraper/``, never in the
+# output itself, so readers take the output folder as it is (scraper.crawler.layout).
+WORK_SUFFIX = ".scraper"
+STATE_NAME = "state.sqlite"
 REPORT_NAME = "crawl-report.json"
 RAW_FOLDER = "raw"
-# In the output folder: which state writes it (scraper.crawler.owner), and the lock of its writers.
-OWNER_NAME = ".scraper-owner.json"
-OUTPUT_LOCK_NAME = ".scraper-output.lock"
+# In the work folder: which state writes the output (scraper.crawler.owner), and the lock of its writers.
+OWNER_NAME = "owner.json"
+OUTPUT_LOCK_NAME = "output.lock"
+
+
+def work_dir(out: Path) -> Path:
+    """The crawl's work folder for the output folder ``out``: ``OUT.scraper`` beside it
+    (``news/`` → ``news.scraper/``; ``.`` → the current folder's name with the suffix, beside it)."""
+    if out.name and out.name not in (".", ".."):
+        return out.with_name(out.name + WORK_SUFFIX)
+    absolute = Path(os.path.abspath(out))
+    return absolute.with_name(absolute.name + WORK_SUFFIX) if absolute.name else absolute / WORK_SUFFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +72,18 @@ class CrawlConfig:
     filtered by ``allow``/``deny`` regexes. ``max_age_days`` skips feed and sitemap entries
     older than that.
 
-    Output: ``out`` in ``format`` (as ``scraper clean -o``); the raw HTML of each article under
-    ``raw_dir`` (``out/raw``) when ``keep_raw``, so a rule change can re-clean without refetching;
-    the run report at ``report``; the state (SQLite) at ``state`` (``out/.scraper-state.sqlite``),
-    whose identity ``out`` records: one state per output folder (:mod:`scraper.crawler.owner`).
+    Output: ``out`` in ``format`` (as ``scraper clean -o``), the articles alone; the crawl's own
+    files in the work folder beside it (:func:`work_dir`, ``out.scraper/``): the raw HTML of each
+    article under ``raw_dir`` (``raw/``) when ``keep_raw``, so a rule change can re-clean without
+    refetching; the run report at ``report`` (``crawl-report.json``); the state (SQLite) at
+    ``state`` (``state.sqlite``), whose identity the work folder records for ``out``: one state
+    per output folder (:mod:`scraper.crawler.owner`). A folder of the old layout (all of it
+    inside ``out``) is moved over at the next run (:mod:`scraper.crawler.layout`).
     Paywall teasers are written (flagged ``paywalled``) unless ``skip_paywalled``; ``languages``
     (``["de", "fr"]``, ``--language``) keeps only articles in those languages, the others recorded
     as not articles (an article whose language is unknown is kept); ``model = false`` turns the
-    learned models off (``--no-model``).
+    learned models off (``--no-model``); ``links`` and ``images`` keep the articles' links and
+    images in md, html and json output (``--links``, ``--images``).
 
     Limits: ``max_pages`` articles fetched per run, ``max_seconds`` after which nothing waits,
     retries, fetches or cleans (what is cut short stays due), ``revisit_hours`` before a written
@@ -89,6 +105,8 @@ class CrawlConfig:
     skip_paywalled: bool = False
     languages: tuple[str, ...] = ()
     model: bool = True
+    links: bool = False
+    images: bool = False
     allowed_hosts: tuple[str, ...] = ()
     include_subdomains: bool = False
     allow: tuple[str, ...] = ()
@@ -107,11 +125,16 @@ class CrawlConfig:
     politeness: Politeness = field(default_factory=Politeness)
 
     def __post_init__(self) -> None:
-        for name in ("keep_raw", "skip_paywalled", "include_subdomains", "model"):
+        for name in ("keep_raw", "skip_paywalled", "include_subdomains", "model", "links", "images"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
         if self.format not in format_names():
             raise ConfigError(f"format must be one of {', '.join(format_names())}, not {self.format!r}")
+        if get_format(self.format).encode_batch is not None:  # parquet: a file per batch, never appended
+            raise ConfigError(
+                f"format {self.format} is written by scraper clean and scraper fetch (one file per batch); "
+                "a crawl appends to articles.jsonl (format jsonl), which duckdb and pyarrow read as it is"
+            )
         if not isinstance(self.languages, list | tuple):
             raise ConfigError(f"languages must be a list of language codes, not {self.languages!r}")
         try:
@@ -140,15 +163,15 @@ class CrawlConfig:
 
     @property
     def state_path(self) -> Path:
-        return self.state or self.out / STATE_NAME
+        return self.state or work_dir(self.out) / STATE_NAME
 
     @property
     def report_path(self) -> Path:
-        return self.report or self.out / REPORT_NAME
+        return self.report or work_dir(self.out) / REPORT_NAME
 
     @property
     def raw_path(self) -> Path:
-        return self.raw_dir or self.out / RAW_FOLDER
+        return self.raw_dir or work_dir(self.out) / RAW_FOLDER
 
     @property
     def seed_urls(self) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from scraper.crawler.config import CrawlConfig, scope_for
 from scraper.crawler.fatal import sidecars, state_problem
+from scraper.crawler.layout import find_state
 from scraper.crawler.report import CrawlReport
 from scraper.crawler.seeds import EventSink, SeedReader
 from scraper.crawler.state import CrawlState, UrlRecord
@@ -51,7 +52,7 @@ async def preview_async(config: CrawlConfig, *, on_event: EventSink | None = Non
     deadline = started + config.max_seconds if config.max_seconds is not None else None
     report = CrawlReport(started_at=utc_now())
     scope = scope_for(config)
-    with snapshot(config.state_path) as state:
+    with snapshot(find_state(config)) as state:
         reader = SeedReader(config, state, report, scope, on_event or (lambda event: None))
         async with WebSession(config.fetch, config.politeness, robots_store=state, deadline=deadline) as web:
             await reader.read(web)

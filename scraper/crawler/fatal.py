@@ -14,7 +14,7 @@ import errno
 import sqlite3
 from pathlib import Path
 
-from scraper.crawler.config import OWNER_NAME
+from scraper.crawler.config import OWNER_NAME, WORK_SUFFIX
 from scraper.errors import ScraperError
 
 # Errors of the disk or its permissions, not of one article: every later write would fail too.
@@ -39,8 +39,9 @@ def state_problem(path: Path, exc: sqlite3.Error) -> str:
     """One line naming the state file, what SQLite said, and what to do about it."""
     code, said = _sqlite_code(exc), str(exc)
     aside = (
-        f"move it aside (with its -wal and -shm files) and remove {OWNER_NAME} from the output "
-        "folder: the next run rebuilds the state from that folder"
+        f"move it aside (with its -wal and -shm files) and remove the output folder's {OWNER_NAME} "
+        f"(in the crawl's work folder beside it, OUT{WORK_SUFFIX}/): the next run rebuilds the state "
+        "from the output folder"
     )
     if code.startswith("SQLITE_NOTADB") or "not a database" in said:
         return f"{path}: not a crawl state database ({said}); check --state, or if it is the state: {aside}"

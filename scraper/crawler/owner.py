@@ -3,8 +3,8 @@
 A state and its output folder are one whole: the state remembers what the folder holds. A state
 file that was emptied, replaced, or pointed at another state's folder would take every article
 there for new and write it again (each twice in ``articles.jsonl``). So the folder records the
-identity of the state that writes it (``.scraper-owner.json``, written atomically), and a run
-whose state is another one stops, saying what to do (exit status 2).
+identity of the state that writes it (``owner.json`` in its work folder ``OUT.scraper/``, written
+atomically), and a run whose state is another one stops, saying what to do (exit status 2).
 
 A folder without the record (written before records existed, or whose record was removed on
 purpose because its state was lost or damaged) is taken over by the run's state, which is
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scraper.crawler.config import OUTPUT_LOCK_NAME, OWNER_NAME, CrawlConfig
+from scraper.crawler.config import OUTPUT_LOCK_NAME, OWNER_NAME, CrawlConfig, work_dir
 from scraper.crawler.discover import lastmod_epoch
 from scraper.crawler.fatal import CrawlAborted
 from scraper.crawler.state import CrawlState, WrittenArticle
@@ -38,13 +38,13 @@ class OutputMismatch(CrawlAborted):
 
 def output_lock_path(out: Path) -> Path:
     """The lock that keeps two runs (whatever their states) from writing one folder at once."""
-    return out / OUTPUT_LOCK_NAME
+    return work_dir(out) / OUTPUT_LOCK_NAME
 
 
 def claim_output(config: CrawlConfig, state: CrawlState, *, now: float) -> int:
     """Make sure ``config.out`` is ``state``'s folder, or make it so; return how many articles
     already there were recorded in the state (a rebuild). Raises :class:`OutputMismatch`."""
-    marker = config.out / OWNER_NAME
+    marker = work_dir(config.out) / OWNER_NAME
     owner = _read_marker(marker)
     if owner is not None and owner.get("state_id") == state.identity:
         return 0

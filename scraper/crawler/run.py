@@ -32,10 +32,11 @@ from typing import Any
 
 from scraper.article import Article, Page
 from scraper.batch import CleaningPool, CleanSettings, FetchedPage
-from scraper.crawler.canonical import DEFERRED, is_amp, waits_for_canonical
+from scraper.crawler.canonical import DEFERRED, is_amp, output_name, takes_over, waits_for_canonical
 from scraper.crawler.config import CrawlConfig, scope_for
 from scraper.crawler.discover import Link, extract_links
 from scraper.crawler.fatal import CrawlAborted, is_fatal_write, state_problem, write_problem
+from scraper.crawler.layout import migrate_layout
 from scraper.crawler.lock import RunLock
 from scraper.crawler.owner import claim_output, output_lock_path
 from scraper.crawler.report import STOPPED_AT_DEADLINE, CrawlReport, site_key
@@ -45,8 +46,9 @@ from scraper.errors import ExtractionTimeout, FetchError, InputError
 from scraper.extract.sitememory import site_of
 from scraper.io.atomic import atomic_write_json, file_mentions
 from scraper.io.formats import utc_now
+from scraper.io.naming import OutputName
 from scraper.io.rawpages import keep_raw
-from scraper.io.sink import ArticleSink, url_stem
+from scraper.io.sink import ArticleSink
 from scraper.rules.book import load_rules
 from scraper.web.politeness import DeadlineReached
 from scraper.web.session import WebSession
@@ -62,6 +64,8 @@ MAX_RETRY_WAIT = 86400.0
 ROBOTS_RECHECK = 86400.0
 # A page not fetched because its host did not answer at all is asked again after this long.
 UNREACHABLE_RECHECK = 600.0
+# How a report says that an error stopped its run.
+RUN_STOPPED = "the run stopped: "
 
 
 def crawl(config: CrawlConfig, *, on_event: EventSink | None = None) -> CrawlReport:
@@ -76,18 +80,32 @@ def crawl(config: CrawlConfig, *, on_event: EventSink | None = None) -> CrawlRep
 async def crawl_async(config: CrawlConfig, *, on_event: EventSink | None = None) -> CrawlReport:
     """:func:`crawl` for callers that already run an event loop."""
     load_rules(list(config.rules))  # a bad rule file stops the run before any request
+    emit = on_event or (lambda event: None)
     state_path = config.state_path
     try:
+        for old, new in migrate_layout(config):  # an output folder of the old layout
+            emit({"event": "moved", "url": str(old), "to": str(new), "time": utc_now()})
         with (
             RunLock(state_path.with_name(state_path.name + ".lock")),
             CrawlState.open(state_path) as state,
             RunLock(output_lock_path(config.out)),
         ):
-            return await _Run(config, state, on_event or (lambda event: None)).execute()
+            return await _Run(config, state, emit).execute()
     except sqlite3.Error as exc:
         raise CrawlAborted(state_problem(state_path, exc)) from None
     except OSError as exc:  # the output folder (a lock, the owner record, the report) cannot be written
         raise CrawlAborted(write_problem(exc.filename or config.out, exc)) from None
+
+
+def _stopped_short(state: CrawlState) -> bool:
+    """Whether the last run was killed or stopped by an error before its end (what it appended
+    again to a stream file was then not folded)."""
+    last = state.last_runs(1)
+    if not last:
+        return False
+    run = last[0]
+    errors = run.report.get("errors", []) if isinstance(run.report, dict) else []
+    return run.finished_at is None or any(str(error).startswith(RUN_STOPPED) for error in errors)
 
 
 class _Run:
@@ -101,7 +119,12 @@ class _Run:
         self.report = CrawlReport()
         self.cleaner = CleaningPool(config.jobs)
         self.clean_settings = CleanSettings(
-            rules=config.rules, timeout=config.timeout, languages=config.languages, model=config.model
+            rules=config.rules,
+            timeout=config.timeout,
+            languages=config.languages,
+            model=config.model,
+            links=config.links,
+            images=config.images,
         )
         self.started = time.monotonic()
         self.deadline = self.started + config.max_seconds if config.max_seconds is not None else None
@@ -112,6 +135,9 @@ class _Run:
         self.tasks: set[asyncio.Task[None]] = set()
         self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.sink = ArticleSink(config.format, config.out, append=True)
+        # A record of the stream file was appended again (an update, a canonical page taking its
+        # copy's place) or may have been (a run that stopped): fold them, one record per id.
+        self.compact_due = False
         self.web: WebSession | None = None
         self.processing = asyncio.Semaphore(MAX_AWAITING_CLEANING)
         self.fatal: BaseException | None = None  # what stopped the run, once something did
@@ -123,6 +149,7 @@ class _Run:
         adopted = claim_output(self.config, self.state, now=time.time())
         if adopted:
             self._event("rebuilt", str(self.config.out), articles=adopted)
+        self.compact_due = _stopped_short(self.state)
         self.report.run_id = self.state.start_run(time.time())
         self.report.started_at = utc_now()
         self._reconcile()
@@ -151,9 +178,11 @@ class _Run:
         self.report.seconds = time.monotonic() - self.started
         self.report.finished_at = utc_now()
         if stopped_by is not None:
-            self.report.errors.append(f"the run stopped: {stopped_by}")
+            self.report.errors.append(f"{RUN_STOPPED}{stopped_by}")
         summary = self.report.to_dict()
         try:
+            if self.compact_due:
+                self.sink.compact()
             self.state.finish_run(self.report.run_id, time.time(), summary)
             atomic_write_json(self.config.report_path, summary)
         except (sqlite3.Error, OSError):
@@ -194,6 +223,7 @@ class _Run:
             if landed and record.text_hash and any(file_mentions(p, record.text_hash) for p in record.output):
                 self.state.record_fetch(record.url, status="written", now=time.time(), next_fetch_at=None)
                 self._event("reconciled", record.url, output=list(record.output))
+                self.compact_due = True  # it may have been an update: its old record is there too
 
     # -- the frontier ------------------------------------------------------------------------------
 
@@ -334,9 +364,13 @@ class _Run:
     ) -> None:
         """Write a cleaned article unless another URL already holds the same one.
 
-        The duplicate check and :meth:`CrawlState.begin_write` run with no ``await`` between
-        them, so two tasks cannot both claim one article; the files are written in a thread
-        (fsyncs must not stall the event loop), then the outcome is recorded.
+        The article is named after its canonical URL on the same site (:mod:`scraper.io.naming`);
+        one written before keeps the name it was written under. The page at the canonical URL
+        wins over a copy that holds the article under the same name (an AMP copy written because
+        its canonical page gave nothing then): it is written in the copy's place, and the copy
+        becomes its duplicate. The duplicate check and :meth:`CrawlState.begin_write` run with no
+        ``await`` between them, so two tasks cannot both claim one article; the files are written
+        in a thread (fsyncs must not stall the event loop), then the outcome is recorded.
         """
         now = time.time()
         text_hash = article.text_sha256
@@ -344,6 +378,11 @@ class _Run:
         owner = (canonical and self.state.owner_of_canonical(canonical, excluding=record.url)) or (
             self.state.owner_of_text(text_hash, excluding=record.url)
         )
+        name = output_name(record, article, self.sink.format.suffixes, self.config.out)
+        written = [str(path) for path in self.sink.paths(name.stem)]
+        held = self.state.get(owner) if owner else None
+        replaced = owner if held and takes_over(held, name, canonical, written) else None
+        owner = None if replaced else owner
         found = {"text_hash": text_hash, "canonical_url": canonical, **validators}
         if record.text_hash == text_hash and record.status in ("written", "unchanged"):
             # The page changed (an ad, a timestamp) but its article did not: nothing to write.
@@ -360,11 +399,9 @@ class _Run:
             error = f"same article as {owner}"
             self._settle(record, "duplicate", "duplicate", None, {"of": owner}, error=error, **found)
             return
-        stem = url_stem(record.url)
-        written = [str(path) for path in self.sink.paths(stem)]
         self.state.begin_write(record.url, text_hash, now, output=written, canonical_url=canonical)
         try:
-            await asyncio.to_thread(self._write, record.url, page, article, stem)
+            await asyncio.to_thread(self._write, record.url, page, article, name)
         except OSError as exc:
             if is_fatal_write(exc):  # no other article would fare better: stop; this one stays due
                 where = exc.filename or (written[0] if written else self.config.out)
@@ -379,12 +416,18 @@ class _Run:
         self._settle(
             record, "written", counter, self._revisit(now), {"output": written}, output=written, **found
         )
+        if replaced is not None:
+            why = f"same article as {record.url}, its canonical URL (written in its place)"
+            self.state.record_fetch(replaced, status="duplicate", now=now, next_fetch_at=None, error=why)
+            self._event("replaced", replaced, by=record.url)
+        if self.sink.stream_path is not None and (counter == "updated" or replaced is not None):
+            self.compact_due = True  # the stream file holds this article's old record too
 
-    def _write(self, url: str, page: Page, article: Article, stem: str) -> None:
+    def _write(self, url: str, page: Page, article: Article, name: OutputName) -> None:
         """The raw page, then the article (each file atomically); runs in a worker thread."""
         if self.config.keep_raw:
-            keep_raw(self.config.raw_path, stem, page)
-        self.sink.write(article, stem=stem, source=url)
+            keep_raw(self.config.raw_path, name.stem, page)
+        self.sink.write(article, stem=name.stem, source=url, key=name.key)
 
     def _follow_links(self, page: Page, record: UrlRecord) -> None:
         try:

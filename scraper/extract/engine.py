@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from lxml import etree
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.article import Article, Page, Removal
@@ -31,8 +32,9 @@ from scraper.extract.maintext import extract_text
 from scraper.extract.metadata import Metadata, extract_metadata
 from scraper.extract.model import pages
 from scraper.extract.model.lines import judge_lines
-from scraper.extract.prune import apply_strip, drop_noise, extraction_html, main_region
+from scraper.extract.prune import apply_strip, drop_noise, extraction_html, main_region, prose_container
 from scraper.extract.sitememory import LearnedBlocks, text_blocks
+from scraper.extract.structure import read_blocks
 from scraper.extract.timelimit import time_limit
 from scraper.io.shipped import installed_version
 from scraper.rules.book import RuleBook, SiteRule, resolve_rules
@@ -83,6 +85,9 @@ def clean(
     site_blocks: LearnedBlocks | None = None,
     block_keys: set[str] | None = None,
     model: bool = True,
+    links: bool = False,
+    images: bool = False,
+    blocks: bool = True,
 ) -> Article:
     """Return the clean article of one page.
 
@@ -100,6 +105,9 @@ def clean(
     learns from), read from the same parse.
     ``model=False`` turns the learned models off (:mod:`scraper.extract.model`): the detectors and
     rules alone decide.
+    ``blocks=False`` leaves ``Article.blocks`` empty (about 1.5 ms a page saved, for callers that
+    use the text alone); ``links`` and ``images`` keep the article's links and images in its
+    blocks (absolute URLs), never in its text.
 
     Raises :class:`NoArticleError` when the page holds no article (with ``.reason``),
     :class:`InputError` for input that is not a page, :class:`RuleError` for bad rule files,
@@ -111,7 +119,8 @@ def clean(
     book = resolve_rules(rules)  # outside the limit: loading rules is not the page's fault
     load_model()  # nor is reading the language model
     with time_limit(timeout):
-        return _clean(html, url, book, site_blocks, block_keys, model=model)
+        keep = Keep(links, images, blocks or links or images)
+        return _clean(html, url, book, site_blocks, block_keys, model=model, keep=keep)
 
 
 def _check_arguments(url: object, timeout: object) -> None:
@@ -133,6 +142,17 @@ class _Extraction:
     body_selector: str | None
     prose_chars: int
     root: LexborNode | None = None  # the pruned tree the text came from
+    body: etree._Element | None = None  # trafilatura's XML body the text was made from
+
+
+@dataclass(frozen=True, slots=True)
+class Keep:
+    """What the article keeps beyond its text: its blocks (on by default), their links and images
+    (off by default: they change what trafilatura keeps, slightly, and most users want the text)."""
+
+    links: bool = False
+    images: bool = False
+    blocks: bool = True
 
 
 def _prune_and_extract(
@@ -144,6 +164,7 @@ def _prune_and_extract(
     standfirst: str | None = None,
     page_text: str = "",
     site_blocks: LearnedBlocks | None = None,
+    keep: Keep = Keep(),
 ) -> _Extraction:
     """Strip by rules (and detectors), then extract; ``tree`` has its noise dropped already.
 
@@ -155,7 +176,7 @@ def _prune_and_extract(
     if detectors:
         # Only the article's own container is cleaned and extracted when one holds nearly all
         # of the prose: the page around it never reaches trafilatura, so needs no detectors.
-        region = main_region(tree, page_prose)
+        region = main_region(tree, page_prose) or prose_container(tree, page_prose)
     root = region.node if region is not None else tree.body
     pruner = Pruner(root, standfirst=standfirst, page_text=page_text if region is None else "")
     apply_strip(pruner, rules)
@@ -164,11 +185,18 @@ def _prune_and_extract(
             site_blocks.remove_from(pruner)
         remove_boilerplate(pruner)
     expected = page_prose - pruner.removed_prose
-    document, body_selector = extraction_html(tree, rules, region.node if region is not None else None)
-    text, xpath_removals = extract_text(
-        document, rule_url, rules, expected_chars=expected, fast_first=detectors
+    document, body_selector = extraction_html(tree, rules, region)
+    main, xpath_removals = extract_text(
+        document,
+        rule_url,
+        rules,
+        expected_chars=expected,
+        fast_first=detectors,
+        links=keep.links,
+        images=keep.images,
     )
-    return _Extraction(text, (*pruner.removals, *xpath_removals), body_selector, expected, root)
+    removals = (*pruner.removals, *xpath_removals)
+    return _Extraction(main.text, removals, body_selector, expected, root, main.body)
 
 
 def _clean(
@@ -179,6 +207,7 @@ def _clean(
     block_keys: set[str] | None = None,
     *,
     model: bool = True,
+    keep: Keep = Keep(),
 ) -> Article:
     bounded = bound_html(_to_text(html))  # before any parser: see scraper.extract.bounds
     text_html = bounded.html
@@ -208,29 +237,34 @@ def _clean(
             standfirst=meta.description,
             page_text=page_text,
             site_blocks=site_blocks,
+            keep=keep,
         )
         if len(found.text) < RESCUE_SHARE * found.prose_chars:
             # trafilatura's choice of the main block is fragile: a removed header or byline can
             # make it miss a whole article. Then the page is extracted again without the detectors.
-            plain = _prune_and_extract(_fresh_tree(text_html), rule_url, applicable, detectors=False)
+            plain = _prune_and_extract(
+                _fresh_tree(text_html), rule_url, applicable, detectors=False, keep=keep
+            )
             if len(plain.text) > RESCUE_GAIN * len(found.text):
                 found = plain
                 warnings.append(
                     "the extractor missed the article after boilerplate removal; used the page as is"
                 )
-        found = _fail_safe(found, text_html, rule_url, applicable, site_blocks, warnings, failed_rules)
+        found = _fail_safe(found, text_html, rule_url, applicable, site_blocks, warnings, failed_rules, keep)
     lines, line_removals = filter_lines(found.text, applicable, header_lines=(meta.title,))
     lines, model_removals = judge_lines(
         lines, links, found.root, warnings, page_chars=len(page_text), apply=model
     )
 
     text = "\n\n".join(lines)
+    body = found.body
     units = pagekind.text_units(text)
     if meta.json_ld_body and pagekind.text_units(meta.json_ld_body) > JSON_LD_GAIN * units:
         # The page's own structured data carries the article that its DOM does not show
         # (rendered by scripts, or cut by a paywall overlay).
         text = meta.json_ld_body.strip()
         lines = [line for line in text.splitlines() if line.strip()]
+        body = None  # the structure is the JSON-LD's paragraphs
         units = pagekind.text_units(text)
         warnings.append("the page body held little of the article; used the JSON-LD articleBody")
     paywalled = pagekind.is_paywalled(meta.free, page_text, units)
@@ -242,6 +276,9 @@ def _clean(
         _article(meta, url, text, _source_sha256(html), removed, warnings),
         paywalled=paywalled,
         failed_rules=tuple(failed_rules),
+        blocks=read_blocks(body, lines, base_url=url or meta.canonical_url, with_links=keep.links)
+        if keep.blocks
+        else (),
         detected_language=detected.language if detected else None,
         detected_language_probability=detected.probability if detected else None,
     )
@@ -289,6 +326,7 @@ def _fail_safe(
     site_blocks: LearnedBlocks | None,
     warnings: list[str],
     failed_rules: list[str],
+    keep: Keep,
 ) -> _Extraction:
     """The generic path's text when the site rule's body selectors failed on this page.
 
@@ -315,7 +353,13 @@ def _fail_safe(
         return found
     bodiless = [replace(rule, body=()) for rule in rules]
     plain = _prune_and_extract(
-        _fresh_tree(text_html), rule_url, bodiless, detectors=True, page_text="", site_blocks=site_blocks
+        _fresh_tree(text_html),
+        rule_url,
+        bodiless,
+        detectors=True,
+        page_text="",
+        site_blocks=site_blocks,
+        keep=keep,
     )
     if not _rule_lost(found.text, plain.text):
         return found

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
+from dataclasses import dataclass
 
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Document, Extractor
+from trafilatura.utils import normalize_unicode
+from trafilatura.xml import xmltotxt
 
 from scraper.article import Removal, snippet
 from scraper.rules.book import SiteRule
@@ -46,40 +51,75 @@ def _document(html: str, rules: Sequence[SiteRule]) -> tuple[str | etree._Elemen
     return tree, _apply_xpath(tree, rules)
 
 
-def _trafilatura(document: str | etree._Element, url: str | None, *, fast: bool) -> str:
-    text = trafilatura.extract(
-        document,
-        url=url,
+@dataclass(frozen=True, slots=True)
+class MainText:
+    """trafilatura's plain text, and the XML body it was made from (the article's structure:
+    :mod:`scraper.extract.structure`); ``body`` is None when nothing was extracted."""
+
+    text: str
+    body: etree._Element | None = None
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+def _trafilatura(
+    document: str | etree._Element, url: str | None, *, fast: bool, links: bool = False, images: bool = False
+) -> MainText:
+    """What ``trafilatura.extract(output_format="txt")`` returns, made from the same body, so the
+    structure comes with the text at no second extraction. Links and images, when kept, are left
+    out of the plain text (trafilatura would write them in Markdown there)."""
+    options = Extractor(
         output_format="txt",
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-        deduplicate=False,
-        with_metadata=False,
         fast=fast,
+        comments=False,
+        tables=True,
+        images=images,
+        links=links,
+        dedup=False,
+        with_metadata=False,
+        url=url,
     )
-    return text or ""
+    extracted = trafilatura.bare_extraction(document, options=options, as_dict=False)
+    if not isinstance(extracted, Document) or extracted.body is None:
+        return MainText("")
+    body = extracted.body
+    plain = body
+    if links or images:
+        plain = deepcopy(body)
+        etree.strip_tags(plain, "ref")
+        for graphic in plain.iter("graphic"):
+            graphic.getparent().remove(graphic)  # its tail is plain text: trafilatura keeps none
+    return MainText(normalize_unicode(xmltotxt(plain, False)), body)
 
 
 def extract_text(
-    html: str, url: str | None, rules: Sequence[SiteRule], *, expected_chars: int = 0, fast_first: bool = True
-) -> tuple[str, list[Removal]]:
-    """Main text of ``html`` as lines (one paragraph, heading or list item per line).
+    html: str,
+    url: str | None,
+    rules: Sequence[SiteRule],
+    *,
+    expected_chars: int = 0,
+    fast_first: bool = True,
+    links: bool = False,
+    images: bool = False,
+) -> tuple[MainText, list[Removal]]:
+    """Main text of ``html`` as lines (one paragraph, heading or list item per line), with the
+    body it came from.
 
     trafilatura's fallback (readability and jusText, then a comparison) costs about a third of
     its time and only matters when its own pass misses text, so the fast pass runs first and
     the full extraction only when the fast pass returns less than ``expected_chars`` (an
     estimate of the main text's size) would have it; the full one's text then wins if it holds
     ``FULL_PASS_GAIN`` times as much.
-    ``fast_first=False`` goes straight to the full one.
+    ``fast_first=False`` goes straight to the full one. ``links`` and ``images`` keep them in
+    the body (never in the text).
     """
     document, removals = _document(html, rules)
     if fast_first:
-        text = _trafilatura(document, url, fast=True)
+        text = _trafilatura(document, url, fast=True, links=links, images=images)
         if len(text) >= FAST_PASS_MIN_SHARE * expected_chars:
             return text, removals
         document, _ = _document(html, rules)  # trafilatura changes a tree it is given
-        full = _trafilatura(document, url, fast=False)
+        full = _trafilatura(document, url, fast=False, links=links, images=images)
         return (full if len(full) > FULL_PASS_GAIN * len(text) else text), removals
-    return _trafilatura(document, url, fast=False), removals
+    return _trafilatura(document, url, fast=False, links=links, images=images), removals

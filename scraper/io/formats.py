@@ -8,10 +8,15 @@ Registered formats, for an output stem ``DIR/theweek.com/x``:
 
 - ``txt``: ``x.txt`` (the text) and ``x.json`` (the metadata: ``Article.to_dict()`` minus
   ``text``, plus ``source``).
-- ``md``: ``x.md``: YAML front matter, then the text.
+- ``md``: ``x.md``: YAML front matter, then the article as CommonMark (headings, lists, quotes,
+  fenced code, tables; links and images when kept).
+- ``html``: ``x.html``: a clean, minimal HTML document of the article.
 - ``json``: ``x.json``: all of ``Article.to_dict()`` plus ``source``.
 - ``jsonl``: one ``DIR/articles.jsonl`` for the whole batch, one record per line in the
-  Dolma / datatrove shape (``id``, ``text``, ``source``, ``added``, ``created``, ``metadata``).
+  Dolma / datatrove shape (``id``, ``text``, ``source``, ``added``, ``created``, ``metadata``),
+  one record per ``id`` (:mod:`scraper.io.records`: a re-run replaces its records in place).
+- ``parquet``: one new ``DIR/articles-<batch time>.parquet`` per batch, the same records
+  (:mod:`scraper.io.parquet`; the optional extra ``scraper[parquet]``).
 
 A new format is one :func:`register` call here; the CLI, the crawl and the README's list of
 ``--format`` choices follow from the registry.
@@ -26,14 +31,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scraper.article import Article
+from scraper.io.parquet import parquet_bytes, require_pyarrow
+from scraper.io.render import html_document, markdown_body
 
 JSONL_NAME = "articles.jsonl"
+PARQUET_NAME = "articles-{batch}.parquet"
 # Keys of the Markdown front matter, in the order written; others stay in the JSON formats.
 FRONT_MATTER_KEYS = (
     "title",
     "authors",
     "published",
     "modified",
+    "published_date",
+    "modified_date",
     "url",
     "canonical_url",
     "sitename",
@@ -61,6 +71,7 @@ class Written:
     source: str  # the input path or URL
     relpath: str  # the input's path under its folder argument (or the output stem)
     added: str  # when the batch ran (ISO 8601 UTC)
+    key: str = ""  # the record's id in a batch file (scraper.io.naming); "" for relpath's fallbacks
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +86,16 @@ class OutputFormat:
     suffixes: tuple[str, ...] = ()
     files: Callable[[Article, Written], tuple[str, ...]] | None = None
     stream_name: str | None = None
+    # A batch format (parquet): the batch's records (jsonl_record dicts, in order) become one file's
+    # bytes when the batch ends, in a new ``stream_name`` file whose ``{batch}`` is the batch time;
+    # written to a folder only. ``needs`` raises ConfigError when the optional extra it uses is missing.
+    encode_batch: Callable[[list[dict[str, Any]]], bytes] | None = None
+    needs: Callable[[], object] | None = None
 
     @property
     def streams(self) -> bool:
-        return self.stream_name is not None
+        """Articles go to one file per batch (and to stdout one line each), not a file each."""
+        return self.stream_name is not None and self.encode_batch is None
 
 
 _REGISTRY: dict[str, OutputFormat] = {}
@@ -154,10 +171,11 @@ def _yaml_printable(ch: str) -> bool:
 
 
 def render_markdown(article: Article, source: str) -> str:
-    """The ``md`` format: ``---`` front matter (``FRONT_MATTER_KEYS``) ``---``, then the text."""
+    """The ``md`` format: ``---`` front matter (``FRONT_MATTER_KEYS``) ``---``, then the article as
+    CommonMark, made from its blocks (:mod:`scraper.io.render`)."""
     data = article_dict(article, source)
     lines = ["---", *(f"{key}: {yaml_scalar(data.get(key))}" for key in FRONT_MATTER_KEYS), "---"]
-    return "\n".join(lines) + "\n\n" + article.text.rstrip("\n") + "\n"
+    return "\n".join(lines) + "\n\n" + markdown_body(article)
 
 
 def utc_now() -> str:
@@ -165,19 +183,23 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def jsonl_record(article: Article, *, relpath: str, source: str, added: str) -> dict[str, Any]:
+def jsonl_record(
+    article: Article, *, relpath: str, source: str, added: str, record_id: str | None = None
+) -> dict[str, Any]:
     """One ``jsonl`` line, shaped as Dolma and datatrove read documents.
 
-    ``id`` is the canonical URL, else the URL, else ``relpath`` (the input's path relative to
-    the folder argument); ``source`` the URL if known, else the input path; ``created`` the
-    published date or None; ``metadata`` the rest of ``Article.to_dict()`` plus ``input``
-    (the input path, which the URL would otherwise hide).
+    ``id`` is ``record_id`` (the output's key, :mod:`scraper.io.naming`: the input's path under
+    its folder argument for a saved page, the canonical or fetched URL for a fetched one); without
+    it the canonical URL, else the URL, else ``relpath``; ``source`` the URL if known, else the
+    input path; ``created`` the published timestamp (with offset) or None, never a day alone (that is in
+    ``metadata.published_date``), so readers type it as a timestamp; ``metadata`` the rest of
+    ``Article.to_dict()`` plus ``input`` (the input path, which the URL would otherwise hide).
     """
     metadata = article.to_dict()
     text = metadata.pop("text")
     url = article.canonical_url or article.url
     return {
-        "id": url or relpath,
+        "id": record_id or url or relpath,
         "text": text,
         "source": article.url or article.canonical_url or source,
         "added": added,
@@ -203,7 +225,10 @@ def _json_text(data: Any) -> str:
 
 
 def _jsonl(article: Article, origin: Written) -> str:
-    record = jsonl_record(article, relpath=origin.relpath, source=origin.source, added=origin.added)
+    key = origin.key or None
+    record = jsonl_record(
+        article, relpath=origin.relpath, source=origin.source, added=origin.added, record_id=key
+    )
     return jsonl_line(record).decode("utf-8")
 
 
@@ -234,4 +259,23 @@ register(
         files=lambda article, origin: (_json_text(article_dict(article, origin.source)),),
     )
 )
-register(OutputFormat("jsonl", f"one {JSONL_NAME} for the batch", render=_jsonl, stream_name=JSONL_NAME))
+register(
+    OutputFormat(
+        "html",
+        "a clean, minimal HTML document",
+        render=lambda article, origin: html_document(article),
+        suffixes=(".html",),
+        files=lambda article, origin: (html_document(article),),
+    )
+)
+register(OutputFormat("jsonl", f"one {JSONL_NAME}, one record per id", render=_jsonl, stream_name=JSONL_NAME))
+register(
+    OutputFormat(
+        "parquet",
+        "one articles-<time>.parquet per batch (pip install 'scraper[parquet]')",
+        render=_jsonl,
+        stream_name=PARQUET_NAME,
+        encode_batch=parquet_bytes,
+        needs=require_pyarrow,
+    )
+)

@@ -31,6 +31,11 @@ Signals, in order of trust, and why:
    the same as the real thing: whatever sits in comments, related lists, sidebars, navigation, or
    the site's header and footer is skipped.
 
+Dates leave here in the output contract's shape (docs/output.md): ``published`` / ``modified``
+only as full timestamps with an offset, ``published_date`` / ``modified_date`` the day as the page
+states it whenever one is known (:func:`scraper.article.split_date`), so ``scraper.clean()`` and
+the written files agree.
+
 Titles (:mod:`.title`) are the exception to "first signal wins"; authors from every source are
 cleaned into names the same way (:mod:`.names`). The modules, one purpose each: :mod:`.scan` (the
 one pass over the DOM), :mod:`.jsonld`, :mod:`.fields` (site, language, tags, image, URLs),
@@ -48,6 +53,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
 
+from scraper.article import split_date
 from scraper.extract.metadata import fields
 from scraper.extract.metadata.authors import authors, byline_nodes
 from scraper.extract.metadata.common import Lazy, split_url
@@ -70,8 +76,11 @@ class Metadata:
 
     title: str | None = None
     authors: tuple[str, ...] = ()
+    # Full timestamps with offset, or None; the day as the page states it whenever one is known.
     published: str | None = None
     modified: str | None = None
+    published_date: str | None = None
+    modified_date: str | None = None
     sitename: str | None = None
     language: str | None = None
     description: str | None = None
@@ -120,12 +129,16 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> Metadata:
     bylines = Lazy(lambda: byline_nodes(tree))
     publication = publication_words(sitename, json_ld.name_of(article.get("publisher")), host)
     published, modified = page_dates(tree, scan, article, page, url or canonical, header, bylines)
+    published, published_date = split_date(published)
+    modified, modified_date = split_date(modified)
 
     return Metadata(
         title=title,
         authors=authors(json_ld, article, metas, publication, bylines, header),
         published=published,
         modified=modified,
+        published_date=published_date,
+        modified_date=modified_date,
         sitename=sitename,
         language=fields.language(scan, article, page),
         description=fields.description(article, metas),

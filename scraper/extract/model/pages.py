@@ -150,8 +150,9 @@ def _meta_features(meta: Metadata, says_article: bool, paywalled: bool) -> dict[
         "og_website": float(og == "website"),
         "og_article": float(og == "article"),
         "authors": float(len(meta.authors)),
-        "published": float(meta.published is not None),
-        "modified": float(meta.modified is not None),
+        # Any date, a day or a timestamp (the features the shipped model was trained on).
+        "published": float(meta.published_date is not None),
+        "modified": float(meta.modified_date is not None),
         "tags": float(len(meta.tags)),
         "description_len": float(len(meta.description or "")),
         "json_ld_body": float(meta.json_ld_body is not None),
