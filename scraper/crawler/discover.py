@@ -313,14 +313,10 @@ def extract_links(html: str, base_url: str) -> list[Link]:
     first (:func:`scraper.extract.bounds.bound_html`): this parse runs in the crawl's own process,
     where no worker can be killed for it; a page too large to be one gives no links.
     """
-    try:
-        tree = LexborHTMLParser(bound_html(html).html)
-    except NoArticleError:
+    parsed = _parse_with_base(html, base_url)
+    if parsed is None:
         return []
-    base = base_url
-    base_tag = tree.css_first("base[href]")
-    if base_tag is not None:
-        base = normalize_url(base_tag.attributes.get("href") or "", base_url) or base_url
+    tree, base = parsed
     found: dict[str, Link] = {}
     for anchor in tree.css("a[href]"):
         href = (anchor.attributes.get("href") or "").strip()
@@ -340,6 +336,20 @@ def extract_links(html: str, base_url: str) -> list[Link]:
     return list(found.values())
 
 
+def _parse_with_base(html: str, base_url: str) -> tuple[LexborHTMLParser, str] | None:
+    """The page parsed (bounded first: see :func:`extract_links`) and the URL its links resolve
+    against (``<base href>`` when there is one); None for a page too large to be one."""
+    try:
+        tree = LexborHTMLParser(bound_html(html).html)
+    except NoArticleError:
+        return None
+    base = base_url
+    base_tag = tree.css_first("base[href]")
+    if base_tag is not None:
+        base = normalize_url(base_tag.attributes.get("href") or "", base_url) or base_url
+    return tree, base
+
+
 def feed_links(html: str, base_url: str) -> list[str]:
     """The feeds a page announces: ``<link rel="alternate" type="application/rss+xml">`` (or
     Atom, RDF) in document order, each once, resolved against ``<base href>`` when there is one.
@@ -347,14 +357,10 @@ def feed_links(html: str, base_url: str) -> list[str]:
     Comment feeds are left out, as trafilatura's ``find_feed_urls`` leaves them out: WordPress
     announces one on every page, and its entries are comments, not articles.
     """
-    try:
-        tree = LexborHTMLParser(bound_html(html).html)
-    except NoArticleError:
+    parsed = _parse_with_base(html, base_url)
+    if parsed is None:
         return []
-    base = base_url
-    base_tag = tree.css_first("base[href]")
-    if base_tag is not None:
-        base = normalize_url(base_tag.attributes.get("href") or "", base_url) or base_url
+    tree, base = parsed
     found: dict[str, None] = {}
     for link in tree.css("link[rel][href]"):
         rel = (link.attributes.get("rel") or "").lower().split()

@@ -41,6 +41,7 @@ from pathlib import Path
 from scraper.crawler.config import OWNER_NAME, RAW_FOLDER, REPORT_NAME, CrawlConfig, work_dir
 from scraper.crawler.fatal import CrawlAborted, sidecars
 from scraper.crawler.lock import RunLock
+from scraper.io.atomic import fsync_dir
 
 # The old layout's names, inside the output folder.
 LEGACY_STATE_NAME = ".scraper-state.sqlite"
@@ -81,7 +82,7 @@ def migrate_layout(config: CrawlConfig) -> list[tuple[Path, Path]]:
             for lock in (old_lock, old_output_lock):
                 lock.unlink(missing_ok=True)
     for folder in (out, work):
-        _sync_folder(folder)
+        fsync_dir(folder)
     return moves
 
 
@@ -144,19 +145,5 @@ def _move_file(old: Path, new: Path) -> None:
     with temp.open("rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(temp, new)
-    _sync_folder(new.parent)
+    fsync_dir(new.parent)
     old.unlink()
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the renames in ``folder`` durable (where a folder can be opened at all)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

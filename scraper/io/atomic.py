@@ -37,7 +37,7 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the rename itself durable; not every platform lets a folder be opened."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -72,7 +72,7 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str = "utf-8") -> I
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _temp_beside(path: Path) -> tuple[int, Path]:
@@ -120,7 +120,7 @@ def atomic_write_files(files: Sequence[tuple[str | Path, bytes]]) -> None:
             tmp.unlink(missing_ok=True)
         raise
     for folder in dict.fromkeys(path.parent for _, path in staged):
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 def sweep_stale_temps(folder: str | Path, max_age: float = STALE_TEMP_SECONDS) -> int:

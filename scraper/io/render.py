@@ -37,19 +37,27 @@ def _url(url: str) -> str:
     return f"<{url}>" if re.search(r"[\s()<>]", url) else url
 
 
-def _with_links(text: str, links: Sequence[Link], *, escape_starts: bool = True) -> str:
-    """``text`` escaped, each link's first occurrence (in order) written as ``[text](url)``."""
-    parts: list[str] = []
+def _segments(text: str, links: Sequence[Link]) -> list[tuple[str, Link | None]]:
+    """``text`` cut into plain runs and links: each link at its first occurrence after the
+    previous one's (a link whose text is not there is left out)."""
+    segments: list[tuple[str, Link | None]] = []
     done = 0
     for link in links:
         at = text.find(link.text, done)
         if at < 0:
             continue
-        parts.append(_escape_inline(text[done:at]))
-        parts.append(f"[{_escape_inline(link.text)}]({_url(link.url)})")
+        segments += [(text[done:at], None), (link.text, link)]
         done = at + len(link.text)
-    parts.append(_escape_inline(text[done:]))
-    joined = "".join(parts)
+    segments.append((text[done:], None))
+    return segments
+
+
+def _with_links(text: str, links: Sequence[Link], *, escape_starts: bool = True) -> str:
+    """``text`` escaped, each link's first occurrence (in order) written as ``[text](url)``."""
+    joined = "".join(
+        f"[{_escape_inline(piece)}]({_url(link.url)})" if link else _escape_inline(piece)
+        for piece, link in _segments(text, links)
+    )
     if not escape_starts:
         return joined
     return "\n".join(_escape_start(line) for line in joined.split("\n"))
@@ -139,17 +147,11 @@ def markdown_body(article: Article) -> str:
 
 
 def _html_text(text: str, links: Sequence[Link]) -> str:
-    parts: list[str] = []
-    done = 0
-    for link in links:
-        at = text.find(link.text, done)
-        if at < 0:
-            continue
-        parts.append(html.escape(text[done:at]))
-        parts.append(f'<a href="{html.escape(link.url)}">{html.escape(link.text)}</a>')
-        done = at + len(link.text)
-    parts.append(html.escape(text[done:]))
-    return "<br>\n".join("".join(parts).split("\n"))
+    joined = "".join(
+        f'<a href="{html.escape(link.url)}">{html.escape(piece)}</a>' if link else html.escape(piece)
+        for piece, link in _segments(text, links)
+    )
+    return "<br>\n".join(joined.split("\n"))
 
 
 def _html_list(block: Block) -> list[str]:
