@@ -32,7 +32,14 @@ from scraper.extract.maintext import extract_text
 from scraper.extract.metadata import Metadata, extract_metadata
 from scraper.extract.model import pages
 from scraper.extract.model.lines import judge_lines
-from scraper.extract.prune import apply_strip, drop_noise, extraction_html, main_region, prose_container
+from scraper.extract.prune import (
+    above_headline,
+    apply_strip,
+    drop_noise,
+    extraction_html,
+    main_region,
+    prose_container,
+)
 from scraper.extract.sitememory import LearnedBlocks, text_blocks
 from scraper.extract.structure import read_blocks
 from scraper.extract.timelimit import time_limit
@@ -180,6 +187,8 @@ def _prune_and_extract(
     root = region.node if region is not None else tree.body
     pruner = Pruner(root, standfirst=standfirst, page_text=page_text if region is None else "")
     apply_strip(pruner, rules)
+    if region is not None:
+        pruner.remove_all(above_headline(region), by="detector:above-headline")
     if detectors:
         if site_blocks is not None:
             site_blocks.remove_from(pruner)

@@ -161,6 +161,7 @@ class Region:
     # Found by where the prose is (prose_container), not marked by the page: handed to
     # trafilatura as an <article>, so that it treats it as the article's container.
     unmarked: bool = False
+    headline: LexborNode | None = None  # the <h1> an unmarked region was found from
 
 
 def main_region(tree: LexborHTMLParser, page_prose: int) -> Region | None:
@@ -220,9 +221,28 @@ def prose_container(tree: LexborHTMLParser, page_prose: int) -> Region | None:
         if prose >= MAIN_REGION_SHARE * page_prose:
             if link_text_chars(ancestor) > CONTAINER_MAX_LINK_SHARE * len(text_of(ancestor)):
                 return None  # the page's wrapper, menus and all: trafilatura must not take it whole
-            return Region(ancestor, prose, unmarked=True)
+            return Region(ancestor, prose, unmarked=True, headline=headline)
         ancestor = ancestor.parent
     return None
+
+
+def above_headline(region: Region) -> list[tuple[LexborNode, str]]:
+    """What an unmarked region holds before its headline and that holds no prose: skip links,
+    the site's tagline and menu, breadcrumbs. A page's own <article> starts at its header; a
+    container found by where the prose is may start at the page's, whose lines trafilatura would
+    now take for the article's. A paragraph of prose there (a lede set above the title) stays."""
+    if not region.unmarked or region.headline is None:
+        return []
+    found = []
+    node = region.headline
+    while node is not None and node.mem_id != region.node.mem_id:
+        sibling = node.prev
+        while sibling is not None:
+            if sibling.tag not in ("-text", "-comment") and not prose_chars(sibling):
+                found.append((sibling, "no prose above the headline"))
+            sibling = sibling.prev
+        node = node.parent
+    return found
 
 
 def _depth(node: LexborNode) -> int:
