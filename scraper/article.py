@@ -234,6 +234,11 @@ class Article:
     # The article's structure (headings, paragraphs, lists, quotes, code, tables, figures) in
     # reading order: what the Markdown, HTML and JSON outputs are made from (Block, above).
     blocks: tuple[Block, ...] = ()
+    # Where a page read from a web archive was (scraper.io.warc): the file as given, the record's
+    # WARC-Record-ID and its byte offset; None for every other input.
+    warc_file: str | None = None
+    warc_record_id: str | None = None
+    warc_offset: int | None = None
 
     def __post_init__(self) -> None:
         # The dates' contract holds for every Article however it was made: a day or a time without

@@ -148,6 +148,8 @@ def clean_page(source: PageSource, settings: CleanSettings, token: int = 0) -> O
     except Exception as exc:  # an engine bug must not end a batch of ten thousand pages
         bug = ScraperError(f"unexpected {type(exc).__name__}: {exc} (a bug: please report it)")
         return Outcome(error=bug)
+    if (trace := getattr(source, "trace", None)) is not None:
+        article = trace(article)  # a web archive's record names itself (scraper.io.warcsource)
     if article.paywalled and settings.skip_paywalled:
         skip = NoArticleError(f"{PAYWALL_NOTE} (skip_paywalled)", reason="paywall", article=article)
         return Outcome(error=skip, blocks=blocks)

@@ -185,10 +185,12 @@ def _register_commands() -> None:
     :mod:`scraper.cli.rules` and :mod:`scraper.cli.rules_make`; they join the group here."""
     from scraper.cli.rules import rules_group
     from scraper.cli.rules_make import import_ftr_command, learn_command
+    from scraper.cli.warc import warc_command
     from scraper.cli.web import crawl_command, fetch_command
 
     main.add_command(crawl_command)
     main.add_command(fetch_command)
+    main.add_command(warc_command)  # scraper.cli.warc: WARC files on datatrove (the [scale] extra)
     rules_group.add_command(learn_command)
     rules_group.add_command(import_ftr_command)
     main.add_command(rules_group)

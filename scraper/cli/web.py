@@ -188,6 +188,13 @@ class _Progress:
     help="Do not keep the raw HTML of fetched articles.",
 )
 @click.option(
+    "--warc",
+    "warc",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every article fetch as WARC/1.1 files in this folder (rotated at warc_max_mb, "
+    "1024 by default; each renamed to *.warc.gz when finished); scraper clean DIR/*.warc.gz re-cleans them.",
+)
+@click.option(
     "--ignore-robots",
     "obey_robots",
     flag_value=False,

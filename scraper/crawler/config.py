@@ -75,7 +75,9 @@ class CrawlConfig:
     Output: ``out`` in ``format`` (as ``scraper clean -o``), the articles alone; the crawl's own
     files in the work folder beside it (:func:`work_dir`, ``out.scraper/``): the raw HTML of each
     article under ``raw_dir`` (``raw/``) when ``keep_raw``, so a rule change can re-clean without
-    refetching; the run report at ``report`` (``crawl-report.json``); the state (SQLite) at
+    refetching; with ``warc`` (a folder), every article fetch as WARC/1.1 files rotated at
+    ``warc_max_mb`` (:mod:`scraper.io.warcwriter`); the run report at ``report``
+    (``crawl-report.json``); the state (SQLite) at
     ``state`` (``state.sqlite``), whose identity the work folder records for ``out``: one state
     per output folder (:mod:`scraper.crawler.owner`). A folder of the old layout (all of it
     inside ``out``) is moved over at the next run (:mod:`scraper.crawler.layout`).
@@ -102,6 +104,8 @@ class CrawlConfig:
     report: Path | None = None
     keep_raw: bool = True
     raw_dir: Path | None = None
+    warc: Path | None = None
+    warc_max_mb: float = 1024.0
     skip_paywalled: bool = False
     languages: tuple[str, ...] = ()
     model: bool = True
@@ -149,7 +153,7 @@ class CrawlConfig:
             raise ConfigError("nothing to crawl: give at least one feed, sitemap, start page or site")
         for name, (integer, minimum, optional) in _NUMBERS.items():
             _check_number(name, getattr(self, name), integer=integer, minimum=minimum, optional=optional)
-        for name in ("out", "state", "report", "raw_dir"):
+        for name in ("out", "state", "report", "raw_dir", "warc"):
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, Path(value))  # a library caller's plain string
@@ -211,7 +215,7 @@ def scope_for(config: CrawlConfig) -> Scope:
 
 # -- reading a file ------------------------------------------------------------------------------
 
-_PATH_KEYS = frozenset({"out", "state", "report", "raw_dir"})
+_PATH_KEYS = frozenset({"out", "state", "report", "raw_dir", "warc"})
 _LIST_KEYS = frozenset({"feeds", "sitemaps", "start", "sites", "allowed_hosts", "allow", "deny", "rules"})
 _TOP_KEYS = frozenset(f.name for f in dataclasses.fields(CrawlConfig)) - {"fetch", "politeness"}
 _FETCH_KEYS = {
@@ -240,6 +244,7 @@ _NUMBERS: dict[str, tuple[bool, float, bool]] = {
     "max_age_days": (False, 0, True),
     "max_seconds": (False, 0, True),
     "revisit_hours": (False, 0, True),
+    "warc_max_mb": (False, 0, False),
 }
 
 

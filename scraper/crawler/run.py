@@ -49,6 +49,7 @@ from scraper.io.formats import utc_now
 from scraper.io.naming import OutputName
 from scraper.io.rawpages import keep_raw
 from scraper.io.sink import ArticleSink
+from scraper.io.warcwriter import CrawlArchive, open_crawl_archive
 from scraper.rules.book import load_rules
 from scraper.web.politeness import DeadlineReached
 from scraper.web.session import WebSession
@@ -142,6 +143,8 @@ class _Run:
         self.processing = asyncio.Semaphore(MAX_AWAITING_CLEANING)
         self.fatal: BaseException | None = None  # what stopped the run, once something did
         self.seeds = SeedReader(config, state, self.report, self.scope, emit)
+        self.archive: CrawlArchive | None = None  # --warc: every article fetch, as WARC records
+        self.warc_spots: dict[str, tuple[str, int]] = {}  # URL -> its response record (file, offset)
 
     # -- the run -----------------------------------------------------------------------------------
 
@@ -154,6 +157,8 @@ class _Run:
         self.report.started_at = utc_now()
         self._reconcile()
         settings, politeness = self.config.fetch, self.config.politeness
+        if self.config.warc is not None:
+            self.archive = open_crawl_archive(self.config.warc, self.config.warc_max_mb, settings.user_agent)
         try:
             async with WebSession(
                 settings, politeness, robots_store=self.state, deadline=self.deadline
@@ -181,6 +186,8 @@ class _Run:
             self.report.errors.append(f"{RUN_STOPPED}{stopped_by}")
         summary = self.report.to_dict()
         try:
+            if self.archive is not None:
+                self.archive.close()  # the file being written is finished and renamed
             if self.compact_due:
                 self.sink.compact()
             self.state.finish_run(self.report.run_id, time.time(), summary)
@@ -291,6 +298,13 @@ class _Run:
             self._fetch_failed(record, exc)
             return None
         self.report.host(site_key(record.url)).fetched += 1
+        if self.archive is not None:
+            try:
+                spot = await asyncio.to_thread(self.archive.write, page, asked=record.url)
+            except OSError as exc:
+                where = exc.filename or self.config.warc or ""
+                raise CrawlAborted(write_problem(where, exc, f"cannot archive {record.url}")) from None
+            self.warc_spots[record.url] = spot
         now = time.time()
         content_hash = hashlib.sha256(page.body).hexdigest()
         if page.status == 304 or (conditional and content_hash == record.content_hash):
@@ -352,6 +366,7 @@ class _Run:
                 error = f"{record.url}: {cleaned.why()}"
                 self._failure(record, error, cleaned.retryable, None, validators)
         finally:
+            self.warc_spots.pop(record.url, None)
             self.processing.release()
 
     def _note_flags(self, record: UrlRecord, article: Article, *, written: bool) -> None:
@@ -413,8 +428,10 @@ class _Run:
             return
         # An article written before whose text changed is an update, not a new article.
         counter = "updated" if record.text_hash and record.status in ("written", "unchanged") else "new"
+        warc = self.warc_spots.pop(record.url, None)
         self._settle(
-            record, "written", counter, self._revisit(now), {"output": written}, output=written, **found
+            record, "written", counter, self._revisit(now), {"output": written}, output=written, warc=warc,
+            **found,
         )
         if replaced is not None:
             why = f"same article as {record.url}, its canonical URL (written in its place)"

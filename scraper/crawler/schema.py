@@ -3,7 +3,7 @@ record discovered URLs. Kept apart from :mod:`scraper.crawler.state`, which runs
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -27,7 +27,9 @@ SCHEMA = (
         last_fetched_at REAL,
         last_error TEXT,
         output TEXT,
-        updated_at REAL NOT NULL
+        updated_at REAL NOT NULL,
+        warc_file TEXT,
+        warc_offset INTEGER
     )""",
     "CREATE INDEX urls_next_fetch_at ON urls (next_fetch_at)",
     "CREATE INDEX urls_text_hash ON urls (text_hash) WHERE text_hash IS NOT NULL",
@@ -56,8 +58,14 @@ SITE_MEMORY = (
         PRIMARY KEY (site, key)
     )""",
 )
+# Version 3: where a written article's response record is when the crawl writes WARC files
+# (scraper.io.warcwriter): the finished file's path and the record's byte offset.
+WARC_COLUMNS = (
+    "ALTER TABLE urls ADD COLUMN warc_file TEXT",
+    "ALTER TABLE urls ADD COLUMN warc_offset INTEGER",
+)
 # What turns a file of schema version N into N + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: SITE_MEMORY}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: SITE_MEMORY, 2: WARC_COLUMNS}
 
 
 # add(): insert what is new, then update what was known. Both run on the whole batch; the

@@ -113,6 +113,8 @@ class UrlRecord:
     last_error: str | None
     output: tuple[str, ...]
     updated_at: float
+    warc_file: str | None = None  # the WARC file and offset of the article's response record
+    warc_offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +371,7 @@ class CrawlState:
         output: list[str] | None = None,
         error: str | None = None,
         attempt: bool = True,
+        warc: tuple[str, int] | None = None,
     ) -> UrlRecord:
         """Record the outcome of one fetch of ``url`` (already added) and return the new row.
 
@@ -393,6 +396,8 @@ class CrawlState:
                        text_hash = COALESCE(:text_hash, text_hash),
                        canonical_url = COALESCE(:canonical_url, canonical_url),
                        output = COALESCE(:output, output),
+                       warc_file = COALESCE(:warc_file, warc_file),
+                       warc_offset = COALESCE(:warc_offset, warc_offset),
                        attempts = CASE WHEN :failure THEN attempts + :step ELSE 0 END,
                        next_fetch_at = :next_fetch_at,
                        last_fetched_at = :now,
@@ -414,6 +419,7 @@ class CrawlState:
                     "next_fetch_at": next_fetch_at,
                     "now": now,
                     "error": error,
+                    **dict(zip(("warc_file", "warc_offset"), warc or (None, None), strict=True)),
                 },
             )
             record = self.get(url)

@@ -4,7 +4,8 @@ Each page becomes a :class:`PageSource`: a label for messages and the ``source``
 relative path its output is named after, and a way to read it (gzip undone). Folders are walked
 recursively for ``.html``, ``.htm``, ``.html.gz`` and ``.htm.gz`` files, in sorted order,
 skipping hidden files and folders; a file whose name ends in a registered archive suffix
-(``ARCHIVES``: ``.zip`` here) is opened and every page inside it is one source. A new kind of
+(``ARCHIVES``: ``.zip``, and web archives: ``.warc.gz``, ``.warc``, ``.arc.gz``, ``.arc``) is
+opened and every page inside it is one source. A new kind of
 input is one entry in ``ARCHIVES``. Reading happens in ``read_page``, so a worker process reads
 its own pages and a missing or unreadable one fails on its own, named, without stopping the
 others. Only regular files are read (a FIFO or a device in a folder would block or never end),
@@ -312,8 +313,18 @@ def _zip_members(path: Path, label: str) -> list[PageSource]:
     return members
 
 
+def _warc_records(path: Path, label: str) -> list[PageSource]:
+    """The records of a web archive (WARC or ARC, gzip or not): :mod:`scraper.io.warcsource`."""
+    from scraper.io.warcsource import warc_sources  # warcio loads only when an archive is given
+
+    return warc_sources(path, label)
+
+
 # Archive suffix -> what opens it: the pages inside an archive file given as an input.
-ARCHIVES: dict[str, Callable[[Path, str], list[PageSource]]] = {".zip": _zip_members}
+ARCHIVES: dict[str, Callable[[Path, str], list[PageSource]]] = {
+    ".zip": _zip_members,
+    **dict.fromkeys((".warc.gz", ".warc", ".arc.gz", ".arc"), _warc_records),
+}
 
 
 def _archive_opener(name: str) -> Callable[[Path, str], list[PageSource]] | None:
