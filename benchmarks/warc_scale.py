@@ -38,9 +38,8 @@ DATASETS = HERE.parent.parent / "shared" / "datasets"
 
 def build_warcs(folder: Path, files: int, pages: int) -> int:
     """``files`` WARC files of ``pages`` dataset pages each (wcxb and fundus interleaved); the page count."""
-    samples = itertools.chain.from_iterable(
-        zip(wcxb(DATASETS / "wcxb-dev"), fundus(DATASETS / "fundus-news"), strict=False)
-    )
+    interleaved = itertools.zip_longest(wcxb(DATASETS / "wcxb-dev"), fundus(DATASETS / "fundus-news"))
+    samples = (sample for sample in itertools.chain.from_iterable(interleaved) if sample is not None)
     written = 0
     for n in range(files):
         with (folder / f"bench-{n:03d}.warc.gz").open("wb") as handle:
@@ -75,6 +74,7 @@ def main() -> None:
         root = Path(temporary)
         (root / "warc").mkdir()
         pages = build_warcs(root / "warc", args.files, args.pages)
+        load = os.getloadavg()[0]
         best: dict[int, float] = {}
         for round_number in range(args.rounds):
             for workers in (1, 2):
@@ -82,7 +82,7 @@ def main() -> None:
                 best[workers] = min(seconds, best.get(workers, seconds))
                 print(f"round {round_number + 1}, {workers} worker(s): {seconds:.1f} s", file=sys.stderr)
     print(f"{pages} pages in {args.files} WARC files; {os.cpu_count()} cores; best of {args.rounds} runs")
-    print(f"  (load average now {os.getloadavg()[0]:.1f}: other work on the machine slows the 2-worker runs)")
+    print(f"  (load average {load:.1f} before the runs: other work on the machine slows the 2-worker runs)")
     for workers, seconds in sorted(best.items()):
         print(f"  {workers} worker(s): {seconds:6.1f} s  {pages / seconds:6.1f} pages/s")
     print(f"  scaling, 2 workers / 1 worker: {best[1] / best[2]:.2f}x")

@@ -223,3 +223,28 @@ def test_in_the_main_thread_the_limit_stops_a_backtracking_regex_and_puts_the_de
         re.match(r"^(a+)+$", "a" * 40 + "b")  # hours of backtracking without the alarm
     assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("limit", [1e-9, 1e-7, 1e-6, 2e-6, 5e-6])
+def test_a_limit_that_expires_on_the_way_in_or_out_raises_only_the_timeout(limit: float) -> None:
+    # The alarm may go off inside time_limit's own __enter__ or __exit__, not in the block: that
+    # must still end as ExtractionTimeout (or the block's own result), never a stray internal exception.
+    outcomes = {"in time": 0, "timed out": 0}
+    for _ in range(300):
+        try:
+            with time_limit(limit):
+                sum(range(50))
+        except scraper.ExtractionTimeout:
+            outcomes["timed out"] += 1
+        else:
+            outcomes["in time"] += 1
+        for _ in range(200):  # a stray exception would surface here, after the block
+            pass
+        assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+    assert sum(outcomes.values()) == 300
+
+
+def test_clean_with_a_limit_too_short_to_enter_raises_the_timeout() -> None:
+    for _ in range(50):
+        with pytest.raises(scraper.ExtractionTimeout):
+            scraper.clean(NORMAL, timeout=1e-9)

@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
+from types import FrameType, TracebackType
 
 from scraper.errors import ExtractionTimeout
 
@@ -196,6 +196,7 @@ class _TimeLimit:
         self._deadline: _Deadline | None = None
         self._entered = False
         self._alarm: type[_Expired] | None = None
+        self._late = False  # the alarm went off during __exit__
 
     def _expired_error(self) -> BaseException:
         return self._error(f"{self._what} took longer than {self._seconds:g} s; the page was given up")
@@ -215,9 +216,23 @@ class _TimeLimit:
             return
         expired = type("_Expired", (_Expired,), {"__module__": __name__, "limit": self})
         if _alarm_is_free():
+            if self._seconds < _MIN_ALARM:
+                # Shorter than entering and leaving the block take: the alarm would go off before
+                # the block could run, where no handler of the block could see it.
+                raise self._expired_error()
             self._alarm = expired
 
-            def on_alarm(_signum: int, _frame: object) -> None:
+            def on_alarm(_signum: int, frame: FrameType | None) -> None:
+                # Raised only inside the block: an alarm that lands in __enter__ (a limit so short
+                # it expired on the way in) fires again at once, inside it; one that lands in
+                # __exit__ is recorded there, as the block did run over.
+                code = frame.f_code if frame is not None else None
+                if code is _ENTER:
+                    signal.setitimer(signal.ITIMER_REAL, _REFIRE)
+                    return
+                if code is _EXIT:
+                    self._late = True
+                    return
                 raise expired
 
             signal.signal(signal.SIGALRM, on_alarm)
@@ -244,7 +259,7 @@ class _TimeLimit:
             except self._alarm:  # it fired just as the block ended: the block did run over
                 exc_type = self._alarm
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
-            if exc_type is self._alarm:
+            if exc_type is self._alarm or self._late:
                 raise self._expired_error() from None
             return
         deadline = self._deadline
@@ -264,6 +279,11 @@ class _TimeLimit:
 
 
 _EXIT = _TimeLimit.__exit__.__code__
+_ENTER = _TimeLimit.__enter__.__code__
+# The shortest limit the alarm is set for, and the delay after which an alarm that went off inside
+# __enter__ goes off again, inside the block: far longer than __enter__'s last steps take.
+_MIN_ALARM = 1e-3
+_REFIRE = _MIN_ALARM
 
 
 def _alarm_is_free() -> bool:
