@@ -86,11 +86,16 @@ def _normal(text: str) -> str:
     return "\n".join(" ".join(line.split()) for line in text.split("\n"))
 
 
+def _spaced(text: str) -> str:
+    return text.replace("\n", " ").replace("\t", " ").replace("\r", " ")
+
+
 def _normal_code(text: str) -> str:
     """Code as written (indentation kept), with the same characters dropped as in :func:`_normal`."""
     if "&" in text:
         text = html.unescape(text)
-    text = remove_control_characters(text)
+    if not text.isprintable() and not _spaced(text).isprintable():  # only line breaks: kept, fast
+        text = remove_control_characters(text)
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
