@@ -144,6 +144,21 @@ class Removal:
 
 
 @dataclass(frozen=True, slots=True)
+class Received:
+    """A response as it came off the wire, kept only for a crawl's WARC (``scraper crawl --warc``).
+
+    ``headers`` are the response headers in the server's order and spelling (repeats kept);
+    ``body`` is the entity body as received: de-chunked, but still in its ``Content-Encoding``.
+    ``reason`` is the status line's reason phrase, ``http_version`` its protocol (``HTTP/1.1``).
+    """
+
+    http_version: str
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """Raw HTML as fetched or read from disk; :attr:`text` is it decoded, once.
 
@@ -157,6 +172,8 @@ class Page:
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: str | None = None
+    # The response as received, when a crawl archives it (WARC); never sent to workers.
+    received: Received | None = field(default=None, repr=False, compare=False)
     _text: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
@@ -178,12 +195,14 @@ class Page:
         return self._text
 
     def __getstate__(self) -> dict[str, object]:
-        # The decoded text is not sent to worker processes: it would double what crosses over.
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+        # Neither the decoded text nor the copy as received is sent to worker processes: each
+        # would double what crosses over, and cleaning reads neither.
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.init and f.name != "received"}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         for name, value in state.items():
             object.__setattr__(self, name, value)
+        object.__setattr__(self, "received", None)
         object.__setattr__(self, "_text", None)
 
 

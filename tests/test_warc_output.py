@@ -1,28 +1,39 @@
 """`scraper crawl --warc DIR`: every article fetch as WARC/1.1, read back by warcio, `warcio check`
-clean, and re-cleaned by `scraper clean DIR/*.warc.gz` into the same articles the crawl wrote."""
+clean, and re-cleaned by `scraper clean DIR/*.warc.gz` into the same articles the crawl wrote.
+A response record holds the answer as the server sent it: its status line and headers, and the body
+still gzip-encoded; a chunked body de-chunked, its Transfer-Encoding renamed."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
+import pickle
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import crawl_config, make_article_html
-from httpserver import LocalServer, respond
+from httpserver import Exchange, LocalServer, respond
 from newssite import FEED_TYPE, HTML, article_path, publish, rss
 from warcio.archiveiterator import ArchiveIterator
 
-from scraper.article import Page
+from scraper.article import Page, Received
 from scraper.cli import main
 from scraper.crawler.config import build_config
 from scraper.crawler.run import crawl
 from scraper.crawler.state import CrawlState, Discovered
+from scraper.errors import FetchError
 from scraper.io.warc import WarcPage, read_warc
 from scraper.io.warcwriter import CrawlArchive
+from scraper.web.client import Fetcher
+from scraper.web.settings import FetchSettings
+
+LOCAL = FetchSettings(allow_private_networks=True, retries=0)
 
 
 def warcio_check(*paths: Path) -> subprocess.CompletedProcess[str]:
@@ -35,25 +46,64 @@ def record_types(path: Path) -> list[str]:
         return [record.rec_type for record in ArchiveIterator(handle)]
 
 
+def responses(path: Path) -> dict[str, tuple[str, list[tuple[str, str]], bytes]]:
+    """Each response record's status line, HTTP headers and payload as stored (not decoded)."""
+    out = {}
+    with path.open("rb") as handle:
+        for record in ArchiveIterator(handle):
+            if record.rec_type == "response":
+                http = record.http_headers
+                line = f"{http.protocol} {http.statusline}"
+                out[record.rec_headers.get_header("WARC-Target-URI")] = (
+                    line,
+                    http.headers,
+                    record.raw_stream.read(),
+                )
+    return out
+
+
+def chunked(parts: list[bytes], headers: dict[str, str]) -> Callable[[Exchange], None]:
+    """An answer sent with ``Transfer-Encoding: chunked``, one chunk per part."""
+
+    def route(exchange: Exchange) -> None:
+        exchange.send_head(200, {**headers, "Transfer-Encoding": "chunked"})
+        for part in parts:
+            exchange.write(b"%x\r\n%s\r\n" % (len(part), part))
+        exchange.write(b"0\r\n\r\n")
+
+    return route
+
+
 def test_a_crawl_writes_warc_that_re_cleans_into_the_same_articles(tmp_path: Path) -> None:
     warc_dir = tmp_path / "warc"
     with LocalServer() as server:
         paths = publish(server, 3)
-        # one article served gzip-encoded: the record holds the body as cleaned, decoded
+        # one article served gzip-encoded, one chunked (and gzip-encoded): records hold what was sent
         zipped = make_article_html("zipped", "Zipped story", url=server.url("/news/zipped.html")).encode()
+        zipped_sent = gzip.compress(zipped)
         server.add(
             "/news/zipped.html",
-            lambda ex: ex.send(200, {"Content-Type": HTML, "Content-Encoding": "gzip"}, gzip.compress(zipped)),
+            lambda ex: ex.send(200, {"Content-Type": HTML, "Content-Encoding": "gzip"}, zipped_sent),
         )
-        server.add("/feed.xml", respond(rss(server, [*paths, "/news/zipped.html"]), content_type=FEED_TYPE))
+        chunky = make_article_html("chunky", "Chunked story", url=server.url("/news/chunky.html")).encode()
+        chunky_sent = gzip.compress(chunky)
+        chunky_parts = [chunky_sent[:100], chunky_sent[100:400], chunky_sent[400:]]
+        server.add(
+            "/news/chunky.html",
+            chunked(chunky_parts, {"Content-Type": HTML, "X-Served-BY": "Test", "Content-Encoding": "gzip"}),
+        )
+        extra = ["/news/zipped.html", "/news/chunky.html"]
+        server.add("/feed.xml", respond(rss(server, [*paths, *extra]), content_type=FEED_TYPE))
         cfg = crawl_config(tmp_path, feeds=(server.url("/feed.xml"),), format="jsonl", warc=warc_dir)
         report = crawl(cfg)
-        assert report.totals.new == 4 and not report.partial
-        zipped_url = server.url("/news/zipped.html")
+        assert report.totals.new == 5 and not report.partial
+        zipped_url, chunky_url = server.url("/news/zipped.html"), server.url("/news/chunky.html")
+        feed_url = server.url("/feed.xml")
 
     files = sorted(warc_dir.glob("*.warc.gz"))
     assert len(files) == 1 and not list(warc_dir.glob("*.open"))  # finished and renamed
-    assert record_types(files[0]) == ["warcinfo"] + ["request", "response", "metadata"] * 4
+    # every fetch: the feed, then the five articles
+    assert record_types(files[0]) == ["warcinfo"] + ["request", "response", "metadata"] * 6
     check = warcio_check(*files)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "digest pass" in check.stdout
@@ -63,9 +113,29 @@ def test_a_crawl_writes_warc_that_re_cleans_into_the_same_articles(tmp_path: Pat
         assert next(records).rec_headers.protocol == "WARC/1.1"
         metadata = next(r for r in records if r.rec_type == "metadata").content_stream().read().decode()
         assert "scraper-version:" in metadata and "trafilatura-version:" in metadata
+    # the response records as received: status line, the server's headers, the encoded body
+    stored = responses(files[0])
+    assert b"<rss" in stored[feed_url][2]  # the feed is archived too (and skipped as not HTML when cleaned)
+    line, headers, payload = stored[zipped_url]
+    assert line == "HTTP/1.1 200 OK" and payload == zipped_sent
+    names = [name for name, _ in headers]
+    assert names == ["Server", "Date", "Content-Length", "Content-Type", "Content-Encoding"]
+    assert ("Content-Encoding", "gzip") in headers and ("Content-Length", str(len(zipped_sent))) in headers
+    line, headers, payload = stored[chunky_url]
+    assert line == "HTTP/1.1 200 OK" and payload == b"".join(chunky_parts)  # de-chunked, still gzip
+    assert [name for name, _ in headers] == [
+        "Server",
+        "Date",
+        "Content-Type",
+        "X-Served-BY",
+        "Content-Encoding",
+        "X-Archive-Orig-Transfer-Encoding",
+    ]
+    assert ("X-Archive-Orig-Transfer-Encoding", "chunked") in headers
+    # read back decoded, as the crawl cleaned them
     pages = {item.page.url: item for item in read_warc(files[0]) if isinstance(item, WarcPage)}
-    zipped_page = pages[zipped_url].page
-    assert zipped_page.body == zipped and zipped_page.header("X-Archive-Orig-Content-Encoding") == "gzip"
+    assert pages[zipped_url].page.body == zipped and pages[chunky_url].page.body == chunky
+    assert pages[zipped_url].page.header("content-encoding") == "gzip"
 
     # the state says where each article's response record is
     with CrawlState.open(cfg.state_path) as state:
@@ -85,6 +155,50 @@ def test_a_crawl_writes_warc_that_re_cleans_into_the_same_articles(tmp_path: Pat
     again = [json.loads(line) for line in (out / "articles.jsonl").read_text().splitlines()]
     assert {r["metadata"]["url"]: r["text"] for r in again} == crawled
     assert {r["metadata"]["warc_offset"] for r in again} == {item.offset for item in pages.values()}
+
+
+def fetch_received(url: str, settings: FetchSettings = LOCAL) -> Page:
+    async def run() -> Page:
+        async with Fetcher(settings) as fetcher:
+            return await fetcher.fetch(url, keep_received=True)
+
+    return asyncio.run(run())
+
+
+def test_the_copy_as_received_is_kept_only_when_asked_and_never_pickled() -> None:
+    body = make_article_html("asked", "Asked").encode()
+    with LocalServer() as server:
+        server.add(
+            "/a",
+            lambda ex: ex.send(200, {"Content-Type": HTML, "Content-Encoding": "gzip"}, gzip.compress(body)),
+        )
+        page = fetch_received(server.url("/a"))
+
+        async def plain() -> Page:
+            async with Fetcher(LOCAL) as fetcher:
+                return await fetcher.fetch(server.url("/a"))
+
+        assert asyncio.run(plain()).received is None
+    assert isinstance(page.received, Received) and page.body == body
+    assert gzip.decompress(page.received.body) == body and page.received.reason == "OK"
+    assert ("Content-Encoding", "gzip") in page.received.headers
+    copy = pickle.loads(pickle.dumps(page))  # as a page goes to a worker process
+    assert copy.received is None and copy.body == body and copy.headers == page.headers
+
+
+def test_the_copy_as_received_counts_against_the_size_cap() -> None:
+    body = bytes(range(256)) * 40  # 10 KB that gzip cannot shrink: the raw copy is the larger
+    sent = gzip.compress(body, compresslevel=0)
+    with LocalServer() as server:
+        server.add(
+            "/a", chunked([sent[i : i + 1000] for i in range(0, len(sent), 1000)], {"Content-Type": HTML})
+        )
+        with pytest.raises(FetchError) as info:
+            fetch_received(
+                server.url("/a"),
+                FetchSettings(allow_private_networks=True, retries=0, max_body_bytes=len(body)),
+            )
+    assert info.value.reason == "too-large"
 
 
 def test_files_rotate_at_the_size_limit_and_each_passes_warcio_check(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ class CrawlConfig:
     Output: ``out`` in ``format`` (as ``scraper clean -o``), the articles alone; the crawl's own
     files in the work folder beside it (:func:`work_dir`, ``out.scraper/``): the raw HTML of each
     article under ``raw_dir`` (``raw/``) when ``keep_raw``, so a rule change can re-clean without
-    refetching; with ``warc`` (a folder), every article fetch as WARC/1.1 files rotated at
+    refetching; with ``warc`` (a folder), every seed and article fetch as WARC/1.1 files rotated at
     ``warc_max_mb`` (:mod:`scraper.io.warcwriter`); the run report at ``report``
     (``crawl-report.json``); the state (SQLite) at
     ``state`` (``state.sqlite``), whose identity the work folder records for ``out``: one state

@@ -40,7 +40,7 @@ from scraper.crawler.layout import migrate_layout
 from scraper.crawler.lock import RunLock
 from scraper.crawler.owner import claim_output, output_lock_path
 from scraper.crawler.report import STOPPED_AT_DEADLINE, CrawlReport, site_key
-from scraper.crawler.seeds import EventSink, SeedReader
+from scraper.crawler.seeds import EventSink, SeedReader, archive_fetch
 from scraper.crawler.state import CrawlState, UrlRecord
 from scraper.errors import ExtractionTimeout, FetchError, InputError
 from scraper.extract.sitememory import site_of
@@ -159,6 +159,7 @@ class _Run:
         settings, politeness = self.config.fetch, self.config.politeness
         if self.config.warc is not None:
             self.archive = open_crawl_archive(self.config.warc, self.config.warc_max_mb, settings.user_agent)
+            self.seeds.archive = self.archive
         try:
             async with WebSession(
                 settings, politeness, robots_store=self.state, deadline=self.deadline
@@ -293,18 +294,15 @@ class _Run:
                 record.url,
                 etag=record.etag if conditional else None,
                 last_modified=record.last_modified if conditional else None,
+                keep_received=self.archive is not None,
             )
         except FetchError as exc:
             self._fetch_failed(record, exc)
             return None
         self.report.host(site_key(record.url)).fetched += 1
         if self.archive is not None:
-            try:
-                spot = await asyncio.to_thread(self.archive.write, page, asked=record.url)
-            except OSError as exc:
-                where = exc.filename or self.config.warc or ""
-                raise CrawlAborted(write_problem(where, exc, f"cannot archive {record.url}")) from None
-            self.warc_spots[record.url] = spot
+            self.warc_spots[record.url] = await archive_fetch(self.archive, page, record.url)
+            page = replace(page, received=None)  # archived: the copy as received is not kept longer
         now = time.time()
         content_hash = hashlib.sha256(page.body).hexdigest()
         if page.status == 304 or (conditional and content_hash == record.content_hash):

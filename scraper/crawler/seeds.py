@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from scraper.article import Page
@@ -27,17 +28,29 @@ from scraper.crawler.discover import (
     parse_sitemap,
     sniff_kind,
 )
+from scraper.crawler.fatal import CrawlAborted, write_problem
 from scraper.crawler.report import STOPPED_AT_DEADLINE, CrawlReport, site_key
 from scraper.crawler.sites import SiteSources, find_sources
 from scraper.crawler.state import CrawlState, Discovered
 from scraper.errors import FetchError, InputError
 from scraper.io.formats import utc_now
+from scraper.io.warcwriter import CrawlArchive
 from scraper.web.session import WebSession
 
 # Sitemap indexes may nest; real ones go two levels deep, so three is generous.
 MAX_SITEMAP_NESTING = 3
 
 EventSink = Callable[[dict[str, Any]], None]
+
+
+async def archive_fetch(archive: CrawlArchive, page: Page, asked: str) -> tuple[str, int]:
+    """Write one fetch to the run's WARC (in a thread: it compresses and syncs); where it went.
+    A WARC folder that cannot be written ends the run, as an output folder that cannot would."""
+    try:
+        return await asyncio.to_thread(archive.write, page, asked=asked)
+    except OSError as exc:
+        where = exc.filename or str(archive.folder)
+        raise CrawlAborted(write_problem(where, exc, f"cannot archive {asked}")) from None
 
 
 class SeedReader:
@@ -53,6 +66,8 @@ class SeedReader:
         self.scope = scope
         self.emit = emit
         self.last_discovered: list[str] = []
+        # Set by the run when it writes WARC (--warc): the seeds' fetches are archived too.
+        self.archive: CrawlArchive | None = None
 
     def _event(self, event: str, url: str, **fields: Any) -> None:
         self.emit({"event": event, "url": url, "time": utc_now(), **fields})
@@ -120,11 +135,15 @@ class SeedReader:
                 accept="html" if kind == "start" else "any",
                 etag=known.etag if known else None,
                 last_modified=known.last_modified if known else None,
+                keep_received=self.archive is not None,
             )
         except FetchError as exc:
             self._seed_failed(url, exc)
             return []
         counts.fetched += 1
+        if self.archive is not None:
+            await archive_fetch(self.archive, page, url)
+            page = replace(page, received=None)
         now = time.time()
         content_hash = hashlib.sha256(page.body).hexdigest()
         if page.status == 304 or (known is not None and known.content_hash == content_hash):

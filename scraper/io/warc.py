@@ -1,8 +1,8 @@
 """Read web archives (WARC, and the older ARC), gzip or not, as pages to clean.
 
 Each HTML ``response`` record becomes a :class:`WarcPage` (its ``Page``: the ``WARC-Target-URI``,
-the HTTP status and headers, the payload de-chunked and decompressed as warcio gives it, the
-``WARC-Date`` as ``fetched_at``) with where it came from: the file as given, its ``WARC-Record-ID``
+the HTTP status and headers, the payload de-chunked and decoded, the ``WARC-Date`` as
+``fetched_at``) with where it came from: the file as given, its ``WARC-Record-ID``
 and the byte offset of the record, so any output line can be traced back to its record. Every other
 record is a :class:`WarcSkip` naming the file, the offset and the reason, so a caller reports it
 and goes on: one bad record never stops the file, nor one bad file the batch.
@@ -22,6 +22,12 @@ record warcio cannot parse, or a file that cannot be opened). After a broken mem
 reading resumes at the next gzip member (or, in an uncompressed file, the next ``WARC/`` header
 line). warcio reads the records: a well-kept reader that handles ARC, chunked and compressed
 payloads; FastWARC reads faster, but reading is a few per cent of the cost of cleaning a record.
+
+A payload stored with its ``Content-Encoding`` (as ``scraper crawl --warc`` stores it: as received)
+is decoded by the fetch layer's decoders (:class:`scraper.web.body.BoundedDecoder`), not warcio's,
+so a page reads back exactly as the crawl decoded it (``x-gzip``, raw deflate, stacked encodings)
+and a compression bomb stops at ``MAX_PAGE_BYTES``. As warcio does, a payload that does not decode
+from its first bytes is taken as it is (a header left behind by a tool that stored it decoded).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import DecompressingBufferedReader
+from warcio.bufferedreaders import ChunkedDataReader, DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 
 from scraper.article import Page
@@ -180,8 +186,8 @@ def _judge(record: object, name: str) -> WarcPage | WarcSkip:
     if headers.get_header("WARC-Truncated"):
         return WarcSkip(name, 0, record_id, "truncated")
     content_type = (http.get_header("Content-Type") or "").split(";")[0].strip().lower()
-    body = record.content_stream().read(MAX_PAGE_BYTES + 1)  # type: ignore[attr-defined]
-    if len(body) > MAX_PAGE_BYTES:
+    body = _payload(record, http)
+    if body is None:
         return WarcSkip(name, 0, record_id, "too-large")
     raw = record.raw_stream  # type: ignore[attr-defined]
     while raw.read(1 << 16):  # whatever the payload reader left (a chunked body's trailer)
@@ -198,6 +204,35 @@ def _judge(record: object, name: str) -> WarcPage | WarcSkip:
         fetched_at=headers.get_header("WARC-Date"),
     )
     return WarcPage(page, name, record_id or "", 0)
+
+
+def _payload(record: object, http: object) -> bytes | None:
+    """The payload de-chunked and decoded as the fetch layer decodes a body; None past
+    ``MAX_PAGE_BYTES`` (decoded, or as stored)."""
+    encoding = http.get_header("Content-Encoding")  # type: ignore[attr-defined]
+    if not encoding:
+        body: bytes = record.content_stream().read(MAX_PAGE_BYTES + 1)  # type: ignore[attr-defined]
+        return None if len(body) > MAX_PAGE_BYTES else body
+    import brotli  # the fetch layer's decoders: loaded only for an encoded payload
+
+    from scraper.web.body import BoundedDecoder, TooLarge
+
+    stream = record.raw_stream  # type: ignore[attr-defined]
+    if (http.get_header("Transfer-Encoding") or "").strip().lower() == "chunked":  # type: ignore[attr-defined]
+        stream = ChunkedDataReader(stream)
+    decoder = BoundedDecoder(encoding, MAX_PAGE_BYTES, keep_raw=True)
+    try:
+        while piece := stream.read(1 << 16):
+            try:
+                decoder.feed(piece)
+            except (zlib.error, brotli.error):
+                if decoder.body:  # corrupt further on: what decoded, as warcio gives it
+                    return decoder.body
+                stored = (decoder.raw or b"") + stream.read(MAX_PAGE_BYTES + 1)  # raw has this piece
+                return None if len(stored) > MAX_PAGE_BYTES else stored
+    except TooLarge:
+        return None
+    return decoder.body
 
 
 def _status(code: str | None) -> int | None:

@@ -6,14 +6,21 @@ and a ``metadata`` record (``application/warc-fields``: the URL asked for, and t
 ``scraper``, ``trafilatura`` and ``selectolax`` that clean it). Each file opens with a
 ``warcinfo`` record. warcio writes the records (digests, ids, lengths).
 
-What a response record holds: the status line and the response headers as received (names as the
-fetch layer keeps them, lower case), and the body as the page was cleaned: the fetch layer decodes
-``Content-Encoding`` while it streams (so a size cap holds on a compression bomb) and keeps no
-encoded copy. So ``Content-Encoding`` and ``Transfer-Encoding`` are moved to
-``X-Archive-Orig-Content-Encoding`` / ``X-Archive-Orig-Transfer-Encoding`` (the Webrecorder
-convention for a rewritten header), and ``Content-Length`` (kept as ``X-Archive-Orig-Content-Length``
-when it was sent) is the length of the body written. A reader then gets exactly the bytes the
-crawl cleaned, which is what ``scraper clean DIR/*.warc.gz`` needs to give the same articles.
+What a response record holds: the response as received (``Page.received``, which the crawl asks
+the fetch layer for only when it writes WARC). The status line is the server's (protocol, status,
+reason phrase), the headers are the server's, in its order and spelling, and the payload is the
+entity body as received: still in its ``Content-Encoding`` (gzip, deflate, br), as WARC stores
+it, so ``Content-Encoding`` and a received ``Content-Length`` stay as they were. One thing differs
+from the wire: httpx hands over a chunked body de-chunked, so ``Transfer-Encoding`` is renamed
+``X-Archive-Orig-Transfer-Encoding`` (the Webrecorder/pywb convention for a header that no longer
+describes the stored bytes; warcio de-chunks only under ``Transfer-Encoding: chunked``). The
+``WARC-Payload-Digest`` is over the payload as stored. A reader decodes the payload
+(:mod:`scraper.io.warc`, with the fetch layer's decoders) into exactly the bytes the crawl cleaned,
+which is what ``scraper clean DIR/*.warc.gz`` needs to give the same articles.
+
+A page without that copy (written by other code than the crawl) is stored as it was cleaned: its
+body decoded, ``Content-Encoding`` / ``Transfer-Encoding`` / ``Content-Length`` moved to
+``X-Archive-Orig-*`` headers and a ``Content-Length`` of the body written.
 
 Files rotate once they reach ``max_bytes`` (1 GiB by default, the usual WARC size), and each is
 written as ``<name>.open`` and renamed to ``<name>`` (fsynced first) when it is finished: a glob
@@ -42,7 +49,7 @@ from scraper.io.warc import WarcSkip, read_warc
 DEFAULT_MAX_BYTES = 1024**3
 OPEN_SUFFIX = ".open"
 ARCHIVE_SUFFIX = ".warc.gz"
-# Headers that describe the bytes on the wire, not the body written: renamed, as the module says.
+# Headers that describe the bytes on the wire, not a decoded body written: renamed, as the module says.
 _WIRE_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
 _ORIGINAL = "X-Archive-Orig-"
 _TORN = ("truncated", "broken-gzip", "unreadable")
@@ -147,20 +154,28 @@ class CrawlArchive:
 
     def _response_record(self, writer: WARCWriter, url: str, page: Page):  # type: ignore[no-untyped-def]
         status = page.status or 200
-        try:
-            reason = HTTPStatus(status).phrase
-        except ValueError:
-            reason = ""
-        headers = [(k, v) for k, v in page.headers.items() if k.lower() not in _WIRE_HEADERS]
-        headers += [(_ORIGINAL + k, v) for k, v in page.headers.items() if k.lower() in _WIRE_HEADERS]
-        headers.append(("Content-Length", str(len(page.body))))
-        http = StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol="HTTP/1.1")
+        received = page.received
+        if received is not None:  # as the server sent it, but for the chunked framing httpx removed
+            reason, protocol, payload = received.reason, received.http_version, received.body
+            headers = [
+                (_ORIGINAL + k if k.lower() == "transfer-encoding" else k, v) for k, v in received.headers
+            ]
+        else:  # as it was cleaned (the module doc)
+            try:
+                reason = HTTPStatus(status).phrase
+            except ValueError:
+                reason = ""
+            protocol, payload = "HTTP/1.1", page.body
+            headers = [(k, v) for k, v in page.headers.items() if k.lower() not in _WIRE_HEADERS]
+            headers += [(_ORIGINAL + k, v) for k, v in page.headers.items() if k.lower() in _WIRE_HEADERS]
+            headers.append(("Content-Length", str(len(payload))))
+        http = StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol=protocol)
         warc_headers = {"WARC-Date": page.fetched_at} if page.fetched_at else None
         return writer.create_warc_record(
             url,
             "response",
-            payload=io.BytesIO(page.body),
-            length=len(page.body),
+            payload=io.BytesIO(payload),
+            length=len(payload),
             http_headers=http,
             warc_headers_dict=warc_headers,
         )

@@ -3,7 +3,9 @@
 Bodies are decoded here rather than by httpx: httpx inflates each 64 KiB network read in one
 go, which is up to ~66 MB for gzip and unbounded for brotli (200 MB of zeros is 317 bytes of
 brotli). Our decoders emit at most ``_PIECE`` bytes per step, so the size cap applies to the
-*decoded* body while it streams and a compression bomb stops at the cap.
+*decoded* body while it streams and a compression bomb stops at the cap. A crawl that writes WARC
+also asks for the body as received (still content-encoded, for the response record): that copy is
+kept only when asked and counts against the same cap, so memory stays bounded either way.
 """
 
 from __future__ import annotations
@@ -122,8 +124,69 @@ def _inflate(data: bytes, inflaters: Sequence[_Inflater]) -> Iterator[bytes]:
         yield from _inflate(piece, inflaters[1:])
 
 
+class TooLarge(Exception):
+    """A body passed its limit: ``what`` says which count did (``decoded``, or ``raw`` as received)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class BoundedDecoder:
+    """Decode a body fed piece by piece as received (after transfer decoding), under ``limit``.
+
+    Both the decoded bytes and, when ``keep_raw`` is asked, the bytes as received count against
+    ``limit``: a compression bomb stops at the cap, and a kept raw copy never grows past it either
+    (so memory stays within twice the cap). :meth:`feed` raises :class:`TooLarge`, or
+    ``zlib.error`` / ``brotli.error`` for a corrupt stream; the caller words the error.
+    """
+
+    def __init__(self, content_encoding: str | None, limit: int, *, keep_raw: bool = False) -> None:
+        self._inflaters = _inflaters(content_encoding)
+        self._limit = limit
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._raw: list[bytes] | None = [] if keep_raw else None
+        self._raw_size = 0
+
+    def feed(self, raw: bytes) -> None:
+        if self._raw is not None:
+            self._raw_size += len(raw)
+            if self._raw_size > self._limit:
+                raise TooLarge("raw")
+            self._raw.append(raw)
+        for piece in _inflate(raw, self._inflaters):
+            self._size += len(piece)
+            if self._size > self._limit:
+                raise TooLarge("decoded")
+            self._chunks.append(piece)
+
+    @property
+    def body(self) -> bytes:
+        """The decoded body so far."""
+        return b"".join(self._chunks)
+
+    @property
+    def raw(self) -> bytes | None:
+        """The bytes as received so far, if ``keep_raw`` was asked; else None."""
+        return None if self._raw is None else b"".join(self._raw)
+
+
 async def read_body(response: httpx.Response, url: str, limit: int) -> bytes:
     """The decoded body, refused as ``too-large`` as soon as it passes ``limit`` bytes."""
+    body, _ = await read_body_and_raw(response, url, limit, keep_raw=False)
+    return body
+
+
+async def read_body_and_raw(
+    response: httpx.Response, url: str, limit: int, *, keep_raw: bool = True
+) -> tuple[bytes, bytes | None]:
+    """The decoded body and, when ``keep_raw``, the body as received: what ``aiter_raw`` yields,
+    after transfer decoding (a chunked body comes de-chunked: h11 strips the framing) and before
+    content decoding (still gzip, deflate or br as sent), which is what a WARC response record
+    stores. Each is refused as ``too-large`` past ``limit``. The raw copy is None when it is not
+    asked for, and when a test's MockTransport has already read and decoded an encoded body.
+    """
     encoding = response.headers.get("content-encoding")
     declared = response.headers.get("content-length", "")
     if not encoding and declared.isdigit() and int(declared) > limit:
@@ -133,19 +196,15 @@ async def read_body(response: httpx.Response, url: str, limit: int) -> bytes:
     if response.is_stream_consumed:  # read and decoded already, by a test's MockTransport
         if len(response.content) > limit:
             raise FetchError(f"body is over max_body_bytes ({limit})", url=url, reason="too-large")
-        return response.content
-    inflaters = _inflaters(encoding)
-    chunks: list[bytes] = []
-    size = 0
+        return response.content, (response.content if keep_raw and not encoding else None)
+    decoder = BoundedDecoder(encoding, limit, keep_raw=keep_raw)
     try:
         async for raw in response.aiter_raw():
-            for piece in _inflate(raw, inflaters):
-                size += len(piece)
-                if size > limit:
-                    raise FetchError(
-                        f"decoded body is over max_body_bytes ({limit})", url=url, reason="too-large"
-                    )
-                chunks.append(piece)
+            decoder.feed(raw)
+    except TooLarge as exc:
+        raise FetchError(
+            f"{exc.what} body is over max_body_bytes ({limit})", url=url, reason="too-large"
+        ) from None
     except (zlib.error, brotli.error) as exc:
         raise FetchError(
             f"the {encoding} body is corrupt or cut short ({exc})",
@@ -153,7 +212,7 @@ async def read_body(response: httpx.Response, url: str, limit: int) -> bytes:
             reason="network",
             retryable=True,
         ) from exc
-    return b"".join(chunks)
+    return decoder.body, decoder.raw
 
 
 def sniffs_as_html(body: bytes) -> bool:

@@ -32,10 +32,10 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from scraper.article import Page
+from scraper.article import Page, Received
 from scraper.errors import FetchError
 from scraper.io.formats import utc_now
-from scraper.web.body import ACCEPT_ENCODING, read_body, sniffs_as_html
+from scraper.web.body import ACCEPT_ENCODING, read_body_and_raw, sniffs_as_html
 from scraper.web.netguard import GuardedTransport, ensure_public
 from scraper.web.politeness import DeadlineReached
 from scraper.web.settings import DEFAULT_SETTINGS, FetchSettings
@@ -170,6 +170,7 @@ class _Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+    received: Received | None = None  # only when the caller asked for the response as received
 
 
 class _RetryableStatus(Exception):
@@ -254,6 +255,7 @@ class Fetcher:
         accept: str = "html",
         etag: str | None = None,
         last_modified: str | None = None,
+        keep_received: bool = False,
     ) -> Page:
         """Fetch ``url``, following redirects; return the final answer as a :class:`Page`.
 
@@ -261,6 +263,8 @@ class Fetcher:
         whatever comes (feeds, sitemaps, robots.txt). ``etag`` / ``last_modified`` make the
         request conditional; an unchanged page comes back as ``Page(status=304, body=b"")``.
         Every failure is a :class:`FetchError`; an error on a redirect hop names that hop's URL.
+        ``keep_received`` also keeps the final answer as it came (``Page.received``: status line,
+        headers as sent, body still content-encoded) for a WARC; other fetches do not pay for it.
         """
         if accept not in ACCEPT_HEADERS:
             raise ValueError(f"accept must be one of {', '.join(ACCEPT_HEADERS)}, not {accept!r}")
@@ -274,7 +278,7 @@ class Fetcher:
         while True:
             await self._admit(current)
             seen.add(urldefrag(current).url)
-            reply = await self._request(current, headers, accept)
+            reply = await self._request(current, headers, accept, keep_received)
             target = self._redirect_target(reply)
             if target is None:
                 return Page(
@@ -284,6 +288,7 @@ class Fetcher:
                     status=reply.status,
                     headers=reply.headers,
                     fetched_at=utc_now(),
+                    received=reply.received,
                 )
             if target in seen:
                 raise FetchError(
@@ -320,7 +325,7 @@ class Fetcher:
             )
         return urldefrag(urljoin(reply.url, location)).url  # a fragment is never sent
 
-    async def _request(self, url: str, headers: dict[str, str], accept: str) -> _Reply:
+    async def _request(self, url: str, headers: dict[str, str], accept: str, keep: bool) -> _Reply:
         """One URL, with retries: network errors and ``RETRY_STATUSES``, backing off in between."""
         settings = self.settings
 
@@ -342,7 +347,7 @@ class Fetcher:
             sleep=self._backoff,
         )
         try:
-            return await retrying(self._attempt, url, headers, accept)
+            return await retrying(self._attempt, url, headers, accept, keep)
         except DeadlineReached as exc:
             # Neither done nor failed: the caller leaves the URL for its next run.
             raise FetchError(f"stopped at the run's deadline: {exc}", url=url, reason="deadline") from exc
@@ -381,7 +386,7 @@ class Fetcher:
             raise DeadlineReached(f"the next attempt would start after it ({max(left, 0.0):.1f} s left)")
         await asyncio.sleep(seconds)
 
-    async def _attempt(self, url: str, headers: dict[str, str], accept: str) -> _Reply:
+    async def _attempt(self, url: str, headers: dict[str, str], accept: str, keep: bool) -> _Reply:
         """One request inside the host's gate slot, under the whole-attempt deadline (shortened
         to what is left of the run's deadline, if it comes sooner)."""
         total = self.settings.total_timeout
@@ -393,7 +398,7 @@ class Fetcher:
             deadline = asyncio.timeout(limit)
             try:
                 async with deadline:
-                    return await self._exchange(url, headers, accept)
+                    return await self._exchange(url, headers, accept, keep)
             except TimeoutError as exc:
                 if not deadline.expired():
                     raise
@@ -406,7 +411,7 @@ class Fetcher:
                     retryable=True,
                 ) from exc
 
-    async def _exchange(self, url: str, headers: dict[str, str], accept: str) -> _Reply:
+    async def _exchange(self, url: str, headers: dict[str, str], accept: str, keep: bool) -> _Reply:
         if self._client is None:
             raise RuntimeError("Fetcher.fetch called outside 'async with Fetcher(...)'")
         async with self._client.stream("GET", url, headers=headers) as response:
@@ -428,13 +433,24 @@ class Fetcher:
                     raise FetchError(
                         f"HTTP {status} is not a redirect to follow", url=url, reason="status", status=status
                     )
-                return _Reply(url, status, reply_headers, b"")
+                return _Reply(url, status, reply_headers, b"", _received(response, b"") if keep else None)
             media_type = _media_type(reply_headers.get("content-type"))
             if accept == "html" and media_type is not None and media_type not in HTML_MEDIA_TYPES:
                 raise FetchError(f"not an HTML page (Content-Type {media_type})", url=url, reason="not-html")
-            body = await read_body(response, url, self.settings.max_body_bytes)
+            body, raw = await read_body_and_raw(response, url, self.settings.max_body_bytes, keep_raw=keep)
             if accept == "html" and media_type is None and not sniffs_as_html(body):
                 raise FetchError(
                     "no Content-Type, and the body does not look like HTML", url=url, reason="not-html"
                 )
-            return _Reply(url, status, reply_headers, body)
+            received = _received(response, raw) if raw is not None else None
+            return _Reply(url, status, reply_headers, body, received)
+
+
+def _received(response: httpx.Response, raw: bytes) -> Received:
+    """The answer as it came: headers in the server's order and spelling (bytes read as latin-1,
+    so every byte survives), the reason phrase the server sent, the body before content decoding.
+    A redirect's Location is put back where :func:`_take_location` took it from."""
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in response.headers.raw]
+    if _LOCATION in response.extensions:
+        headers.append(("Location", response.extensions[_LOCATION]))
+    return Received(response.http_version, response.reason_phrase, tuple(headers), raw)

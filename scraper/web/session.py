@@ -106,9 +106,13 @@ class WebSession:
         accept: str = "html",
         etag: str | None = None,
         last_modified: str | None = None,
+        keep_received: bool = False,
     ) -> Page:
-        """Fetch ``url`` politely; see :meth:`scraper.web.client.Fetcher.fetch` for the errors."""
-        return await self._fetcher.fetch(url, accept=accept, etag=etag, last_modified=last_modified)
+        """Fetch ``url`` politely; see :meth:`scraper.web.client.Fetcher.fetch` for the errors (and
+        ``keep_received``: the answer as it came, for a WARC)."""
+        return await self._fetcher.fetch(
+            url, accept=accept, etag=etag, last_modified=last_modified, keep_received=keep_received
+        )
 
     async def robots_sitemaps(self, url: str) -> list[str]:
         """The ``Sitemap:`` URLs in the robots.txt of ``url``'s host. When robots.txt is obeyed,

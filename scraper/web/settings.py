@@ -23,7 +23,8 @@ class FetchSettings:
     - ``total_timeout``: one whole attempt, body included, so a server dripping a byte every
       few seconds cannot hold a task forever while never tripping the read timeout.
     - ``max_redirects``: hops followed before ``too-many-redirects``.
-    - ``max_body_bytes``: cap on the *decoded* body (``too-large`` beyond it).
+    - ``max_body_bytes``: cap on the *decoded* body (``too-large`` beyond it), and on the body as
+      received when a crawl keeps that copy for its WARC.
     - ``retries``: extra attempts after the first, for network errors and the statuses in
       ``scraper.web.client.RETRY_STATUSES``.
     - ``backoff_initial`` / ``backoff_max``: exponential backoff with jitter between attempts.
