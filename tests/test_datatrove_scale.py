@@ -194,6 +194,17 @@ def test_a_restart_with_other_inputs_is_refused(tmp_path: Path) -> None:
     assert "other input files" in other.output
 
 
+def test_a_restart_with_another_task_count_is_refused(tmp_path: Path) -> None:
+    # Task i reads every N-th file from i on: another N would give finished markers to other files.
+    write_archives(tmp_path / "warc", files=3, articles=1)
+    out = tmp_path / "out"
+    first = CliRunner().invoke(main, ["warc", str(tmp_path / "warc"), "-o", str(out), "--tasks", "2"])
+    assert first.exit_code == 0, first.output
+    other = CliRunner().invoke(main, ["warc", str(tmp_path / "warc"), "-o", str(out)])
+    assert other.exit_code == 2
+    assert "a run of 2 tasks, not 3" in other.output
+
+
 def test_no_input_file_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["warc", str(tmp_path / "*.warc.gz"), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2

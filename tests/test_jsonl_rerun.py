@@ -170,6 +170,20 @@ def test_a_canonical_url_on_another_site_does_not_name_the_copy(tmp_path: Path) 
         assert record["metadata"]["canonical_url"] == elsewhere  # kept, but not the name
 
 
+def test_articles_whose_canonical_is_the_home_page_keep_their_own_names(tmp_path: Path) -> None:
+    # Many sites point every page's canonical link at their home page: named after it, each
+    # article fetched would replace the one before.
+    with LocalServer() as server:
+        home = server.url("/")
+        for slug in ("tides", "ferry"):
+            html = make_article_html(slug, slug.title(), url=home)
+            server.add(f"/news/{slug}", respond(html, content_type=HTML))
+        out = tmp_path / "out"
+        fetch(out, server.url("/news/tides"), server.url("/news/ferry"))
+        ids = sorted(str(record["id"]) for record in records(out))
+        assert ids == [server.url("/news/ferry"), server.url("/news/tides")]
+
+
 # -- scraper crawl ---------------------------------------------------------------------------------
 
 

@@ -229,12 +229,18 @@ def test_a_file_left_open_by_a_killed_run_is_cut_to_whole_records_and_finished(t
     archive = CrawlArchive(tmp_path).open()
     for i in range(2):
         archive.write(Page(url=f"https://news.example/{i}", body=body, status=200, headers={}))
-    [left] = tmp_path.glob("*.open")
+    [open_file] = tmp_path.glob("*.open")
+    # Another live crawl's file (here: this process's) is not a leftover: left as it is.
+    with CrawlArchive(tmp_path) as second:
+        assert second.finished == [] and open_file.exists()
+    # As named by a process that has gone (no pid is this high), it is one.
+    stamp, _, serial = open_file.name.removeprefix("crawl-").split("-", 2)
+    left = open_file.rename(tmp_path / f"crawl-{stamp}-99999999-{serial}")
     data = left.read_bytes()
     left.write_bytes(data[: len(data) - 100])  # the last gzip member torn, as by a kill mid-write
-    with CrawlArchive(tmp_path) as second:
-        assert [path.name for path in second.finished] == [left.name.removesuffix(".open")]
-    [finished] = second.finished
+    with CrawlArchive(tmp_path) as third:
+        assert [path.name for path in third.finished] == [left.name.removesuffix(".open")]
+    [finished] = third.finished
     assert warcio_check(finished).returncode == 0
     assert record_types(finished)[-1] == "response"  # the torn metadata record was cut off
 

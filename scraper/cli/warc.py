@@ -150,7 +150,7 @@ def warc_command(
     logs = logging_dir or scale.default_logging_dir(out)
     count = scale.task_count(paths, settings)
     try:
-        scale.check_inputs(logs, paths)
+        scale.check_inputs(logs, paths, count)
         runner = scale.build_executor(scale.warc_pipeline(paths, out, settings), count, logs, settings)
     except ConfigError as exc:
         raise Exit(str(exc), EXIT_CONFIG) from None

@@ -143,7 +143,7 @@ class _Run:
         self.processing = asyncio.Semaphore(MAX_AWAITING_CLEANING)
         self.fatal: BaseException | None = None  # what stopped the run, once something did
         self.seeds = SeedReader(config, state, self.report, self.scope, emit)
-        self.archive: CrawlArchive | None = None  # --warc: every article fetch, as WARC records
+        self.archive: CrawlArchive | None = None  # --warc: every fetch, as WARC records
         self.warc_spots: dict[str, tuple[str, int]] = {}  # URL -> its response record (file, offset)
 
     # -- the run -----------------------------------------------------------------------------------
@@ -157,10 +157,9 @@ class _Run:
         self.report.started_at = utc_now()
         self._reconcile()
         settings, politeness = self.config.fetch, self.config.politeness
-        if self.config.warc is not None:
-            self.archive = open_crawl_archive(self.config.warc, self.config.warc_max_mb, settings.user_agent)
-            self.seeds.archive = self.archive
         try:
+            if self.config.warc is not None:
+                self.archive = self.seeds.archive = self._open_archive()
             async with WebSession(
                 settings, politeness, robots_store=self.state, deadline=self.deadline
             ) as web:
@@ -176,6 +175,17 @@ class _Run:
             raise
         self._finish()
         return self.report
+
+    def _open_archive(self) -> CrawlArchive:
+        """The run's WARC archive (--warc); a folder that cannot be written ends the run, as an
+        output folder that cannot would."""
+        folder = self.config.warc
+        assert folder is not None
+        try:
+            return open_crawl_archive(folder, self.config.warc_max_mb, self.config.fetch.user_agent)
+        except OSError as exc:
+            problem = write_problem(exc.filename or folder, exc, "cannot open the WARC folder")
+            raise CrawlAborted(problem) from None
 
     def _finish(self, stopped_by: BaseException | None = None) -> None:
         """Close the workers, record the run and write its report. After an error that stops the

@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborNode
 
 from scraper.article import Removal, snippet
 from scraper.extract.pagekind import is_sentence, squash
+from scraper.extract.prose import prose_chars
 from scraper.extract.vocabulary import (
     AD_LABEL,
     AD_LABEL_SEEDS,
@@ -551,23 +552,6 @@ def detect_author_bios(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
                 yield page.climb(heading, _BIO_BLOCK_CHARS, allow_prose=True), "author box"
 
 
-_PROSE_TAGS = frozenset({"p", "div", "li", "td", "section", "article", "span", "blockquote", "dd"})
-_PROSE_MIN_CHARS = 60
-
-
-def prose_chars(root: LexborNode) -> int:
-    """Characters of prose on the page: the own text of blocks holding a sentence or more.
-
-    An estimate of how much article text the extractor should find, whatever the markup.
-    """
-    total = 0
-    for node in root.traverse():
-        # The raw own text is never shorter than the stripped one and is cheaper to read.
-        if node.tag in _PROSE_TAGS and len(node.text(deep=False)) >= _PROSE_MIN_CHARS:
-            own = node.text(deep=False, strip=True)
-            if len(own) >= _PROSE_MIN_CHARS:
-                total += len(own)
-    return total
 
 
 Detector = Callable[[Pruner], Iterable[tuple[LexborNode, str]]]

@@ -25,13 +25,14 @@ from scraper.errors import InputError, NoArticleError
 from scraper.extract import pagekind
 from scraper.extract.bounds import bound_html
 from scraper.extract.decode import decode_html
-from scraper.extract.detectors import Pruner, prose_chars, remove_boilerplate, text_of
+from scraper.extract.detectors import Pruner, remove_boilerplate, text_of
 from scraper.extract.language import detect_language, disagreement, load_model
 from scraper.extract.linefilter import filter_lines
 from scraper.extract.maintext import extract_text
 from scraper.extract.metadata import Metadata, extract_metadata
 from scraper.extract.model import pages
 from scraper.extract.model.lines import judge_lines
+from scraper.extract.prose import prose_chars
 from scraper.extract.prune import (
     above_headline,
     apply_strip,

@@ -7,15 +7,8 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from scraper.extract.detectors import (
-    _PROSE_MIN_CHARS,
-    _PROSE_TAGS,
-    Pruner,
-    contains,
-    link_text_chars,
-    prose_chars,
-    text_of,
-)
+from scraper.extract.detectors import Pruner, contains, link_text_chars, text_of
+from scraper.extract.prose import prose_blocks, prose_chars
 from scraper.rules.book import SiteRule
 
 # Never article text, and the bulk of most pages' bytes: dropping them first makes every later
@@ -207,14 +200,11 @@ def prose_container(tree: LexborHTMLParser, page_prose: int) -> Region | None:
     if headline is None:
         return None
     held: dict[int, int] = {}
-    for node in body.traverse():
-        if node.tag in _PROSE_TAGS and len(node.text(deep=False)) >= _PROSE_MIN_CHARS:
-            own = len(node.text(deep=False, strip=True))
-            if own >= _PROSE_MIN_CHARS:
-                ancestor = node
-                while ancestor is not None and ancestor.tag != "body":
-                    held[ancestor.mem_id] = held.get(ancestor.mem_id, 0) + own
-                    ancestor = ancestor.parent
+    for node, own in prose_blocks(body):
+        ancestor = node
+        while ancestor is not None and ancestor.tag != "body":
+            held[ancestor.mem_id] = held.get(ancestor.mem_id, 0) + own
+            ancestor = ancestor.parent
     ancestor = headline.parent
     while ancestor is not None and ancestor.tag != "body":
         prose = held.get(ancestor.mem_id, 0)

@@ -259,11 +259,11 @@ def _with_orphans(found: list[Block], lines: Sequence[str]) -> tuple[Block, ...]
     for index, line in enumerate(lines):
         first_line.setdefault(line_key(line), index)
     placed: list[tuple[int, int, Block]] = []
-    held: set[str] = set()
+    held: dict[str, None] = {}  # the blocks' keys in reading order (a set's order varies by process)
     last = -1
     for order, block in enumerate(found):
         keys = [line_key(piece) for piece in _pieces(block)]
-        held.update(keys)
+        held.update(dict.fromkeys(keys))
         at = min((first_line[key] for key in keys if key in first_line), default=last)
         last = max(at, last)
         placed.append((last, order, block))

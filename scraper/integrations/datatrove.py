@@ -28,6 +28,7 @@ Counts land in each step's datatrove stats (``logging_dir/stats/<rank>.json``): 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -37,9 +38,11 @@ from datatrove.data import Document, DocumentsPipeline, Media, MediaType
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.utils.logging import logger
+from fsspec.implementations.local import LocalFileSystem
 
 from scraper.article import Page
 from scraper.errors import NoArticleError, ScraperError
+from scraper.io.atomic import fsync_dir
 from scraper.io.formats import utc_now
 from scraper.io.warc import WarcPage, WarcSkip, read_warc
 
@@ -215,7 +218,14 @@ class AtomicJsonlWriter(JsonlWriter):
         # Written even when the task has no article: a finished task always has its file.
         self.output_mg.get_file(self._partial_name(rank))
         yield from super().run(data, rank, world_size)
-        self.output_folder.mv(self._partial_name(rank), final_name(rank))
+        partial = self._partial_name(rank)
+        local = isinstance(self.output_folder.fs, LocalFileSystem)
+        if local:  # on disk before the rename, so a finished task's marker never names an empty file
+            with open(self.output_folder.resolve_paths(partial), "rb") as handle:
+                os.fsync(handle.fileno())
+        self.output_folder.mv(partial, final_name(rank))
+        if local:
+            fsync_dir(Path(self.output_folder.resolve_paths(final_name(rank))).parent)
 
     def _partial_name(self, rank: int) -> str:
         return self.output_filename.substitute(rank=f"{rank:05d}")

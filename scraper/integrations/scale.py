@@ -97,20 +97,28 @@ def default_logging_dir(out: Path) -> Path:
     return out.parent / f"{out.name}.scraper" / "datatrove"
 
 
-def check_inputs(logging_dir: Path, paths: list[str]) -> None:
-    """Record the run's inputs, or refuse a restart whose inputs differ (the module doc says why)."""
+def check_inputs(logging_dir: Path, paths: list[str], tasks: int) -> None:
+    """Record the run's inputs and task count, or refuse a restart where either differs: task ``i``
+    reads every ``tasks``-th file from ``i`` on, so another list or count would give the finished
+    tasks' markers to other files (some cleaned twice, some never)."""
     record = logging_dir / INPUTS_FILE
     if record.exists():
         before = json.loads(record.read_text(encoding="utf-8"))
-        if before != paths:
+        if before.get("inputs") != paths:
             raise ConfigError(
-                f"{logging_dir} belongs to a run over {len(before)} other input files; finish it with "
-                "the same inputs, or write to a new output folder (or remove that folder to start over)"
+                f"{logging_dir} belongs to a run over {len(before.get('inputs') or [])} other input files;"
+                " finish it with the same inputs, or write to a new output folder (or remove that folder"
+                " to start over)"
+            )
+        if before.get("tasks") != tasks:
+            raise ConfigError(
+                f"{logging_dir} belongs to a run of {before.get('tasks')} tasks, not {tasks}: finish it"
+                f" with --tasks {before.get('tasks')}, or write to a new output folder"
             )
         return
     logging_dir.mkdir(parents=True, exist_ok=True)
     temporary = record.with_suffix(".tmp")
-    temporary.write_text(json.dumps(paths, indent=1), encoding="utf-8")
+    temporary.write_text(json.dumps({"inputs": paths, "tasks": tasks}, indent=1), encoding="utf-8")
     temporary.replace(record)
 
 

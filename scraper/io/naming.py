@@ -68,12 +68,21 @@ def site_key(url: str) -> str:
 
 def naming_url(fetched: str, canonical: str | None) -> str:
     """The URL an article fetched at ``fetched`` is named after: its canonical URL when that is a
-    web URL on the same site, else the URL fetched (normalised both)."""
+    web URL on the same site and not the site's home page, else the URL fetched (normalised both).
+
+    Many sites point every page's canonical link at their home page: named after it, every
+    article of the site would be written to one name, each replacing the last."""
     here = normalize_url(fetched) or fetched
     there = normalize_url(canonical) if canonical else None
-    if there is not None and site_key(there) == site_key(here):
+    if there is not None and site_key(there) == site_key(here) and _is_inner_page(there, here):
         return there
     return here
+
+
+def _is_inner_page(url: str, fetched: str) -> bool:
+    """``url`` names a page of its own: not a site's root (unless that is what was fetched)."""
+    parts = urlsplit(url)
+    return parts.path.strip("/") != "" or bool(parts.query) or url == fetched
 
 
 def url_name(fetched: str, article: Article) -> OutputName:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -195,10 +196,28 @@ class CrawlArchive:
         )
 
 
+def _writer_alive(path: Path) -> bool:
+    """Whether the process that named ``path`` (``crawl-<time>-<pid>-<n>``) still runs: another
+    crawl writing to the same folder; its file is not a leftover."""
+    match = re.fullmatch(r"crawl-[^-]+-(\d+)-\d+" + re.escape(ARCHIVE_SUFFIX + OPEN_SUFFIX), path.name)
+    if match is None:
+        return False
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
+
+
 def finish_leftovers(folder: Path) -> list[Path]:
-    """Files a killed run left ``.open``: cut after their last whole record, then renamed."""
+    """Files a killed run left ``.open``: cut after their last whole record, then renamed. A file
+    whose writer still runs (another crawl sharing the folder) is left to it."""
     done = []
     for left in sorted(folder.glob(f"*{ARCHIVE_SUFFIX}{OPEN_SUFFIX}")):
+        if _writer_alive(left):
+            continue
         # Cut at the first record that does not read whole (a torn last gzip member).
         damaged = (
             item.offset
