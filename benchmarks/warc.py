@@ -1,8 +1,11 @@
 #!/usr/bin/env python
-"""`scraper warc` scaling: pages/s for WARC → jsonl with 1 and 2 local workers (``[scale]`` extra).
+"""WARC at scale: pages/s for WARC → jsonl with 1 and 2 local ``scraper warc`` workers (the scaling
+ratio, ``[scale]`` extra), the peak memory of one process, and what reading a record costs
+(warcio, FastWARC if installed, ``read_warc``: :mod:`warc_reader`).
 
-    python benchmarks/warc_scale.py                    # 8 WARC files of 60 pages, 2 rounds
-    python benchmarks/warc_scale.py --files 4 --pages 40 --rounds 1
+    python benchmarks/warc.py                          # 8 WARC files of 60 pages, 2 rounds
+    python benchmarks/warc.py --files 8 --pages 200    # 1,600 pages: start-up weighs less
+    python benchmarks/warc.py --files 4 --pages 40 --rounds 1 --no-reader
 
 The WARC files are built at run time in a temporary folder from the pages of ``../shared/datasets``
 (wcxb-dev and fundus-news, read in place, never copied into the repository), each page a gzipped
@@ -19,6 +22,7 @@ import argparse
 import io
 import itertools
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -69,6 +73,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=8, help="WARC files (one task each)")
     parser.add_argument("--pages", type=int, default=60, help="pages per WARC file")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each worker count, alternated")
+    parser.add_argument("--no-reader", action="store_true", help="skip the reader comparison")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="warc-bench-") as temporary:
         root = Path(temporary)
@@ -86,6 +91,13 @@ def main() -> None:
     for workers, seconds in sorted(best.items()):
         print(f"  {workers} worker(s): {seconds:6.1f} s  {pages / seconds:6.1f} pages/s")
     print(f"  scaling, 2 workers / 1 worker: {best[1] / best[2]:.2f}x")
+    # ru_maxrss: the largest resident set of any process these runs started (KiB on Linux).
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  peak memory of one process (command or worker): {peak:.0f} MB")
+    if not args.no_reader:
+        import warc_reader
+
+        warc_reader.main([])
 
 
 if __name__ == "__main__":

@@ -92,13 +92,13 @@ def measure(reader: Callable[[Path], int], path: Path) -> tuple[float, int, int]
     return seconds, read, peak
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--pages", type=int, default=10_000, help="records in the WARC (at most every dataset page)"
     )
     parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     readers: dict[str, Callable[[Path], int]] = {"warcio": with_warcio, "read_warc (ours)": with_read_warc}
     try:
         import fastwarc  # noqa: F401
