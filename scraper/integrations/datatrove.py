@@ -44,10 +44,9 @@ from scraper.article import Page
 from scraper.errors import NoArticleError, ScraperError
 from scraper.io.atomic import fsync_dir
 from scraper.io.formats import utc_now
-from scraper.io.warc import WarcPage, WarcSkip, read_warc
+from scraper.io.warc import DAMAGED, WarcPage, WarcSkip, read_warc
 
 # Skip reasons of the reader worth a log line (the others are what archives routinely hold).
-_DAMAGE = frozenset({"truncated", "broken-gzip", "unreadable"})
 # The Article fields that say which WARC record a page came from (filled from the reader's metadata).
 _TRACE = ("warc_file", "warc_record_id", "warc_offset")
 # Where the writer keeps a task's output until the task is done (never globbed by ``*.jsonl.gz``).
@@ -106,7 +105,7 @@ class WarcReader(PipelineStep):
     def _skip(self, reason: str, where: str) -> None:
         kind = reason.split(":", 1)[0]  # "unreadable: <why>" counts as unreadable
         self.stat_update("skipped", f"skipped:{kind}")
-        if kind in _DAMAGE:
+        if kind in DAMAGED:
             logger.warning(f"{where}: record skipped ({reason})")
         return None
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import glob
 import importlib.util
 import json
+import math
 import shutil
 import sys
 from collections import Counter
@@ -44,7 +45,6 @@ class ScaleSettings:
     links: bool = False
     images: bool = False
     timeout: float | None = 30.0
-    logging_dir: Path | None = None  # None: OUT.scraper/datatrove beside the output folder
     # Slurm and Ray only: what each task is given.
     partition: str | None = None
     time: str = "24:00:00"
@@ -172,7 +172,7 @@ def build_executor(pipeline: list[Any], tasks: int, logging_dir: Path, settings:
             time=settings.time,
             partition=settings.partition,
             cpus_per_task=settings.cpus_per_task,
-            mem_per_cpu_gb=int(max(1, settings.mem_per_cpu_gb)),
+            mem_per_cpu_gb=math.ceil(max(1.0, settings.mem_per_cpu_gb)),  # datatrove takes whole GB
             workers=settings.workers,
             job_name=settings.job_name,
             logging_dir=str(logging_dir),

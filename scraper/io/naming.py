@@ -57,7 +57,7 @@ def url_stem(url: str) -> str:
     return f"{parts.hostname or 'unknown'}/{slug}-{digest}"
 
 
-def site_key(url: str) -> str:
+def registrable_site(url: str) -> str:
     """The site a URL belongs to: its registrable domain, else (an IP address) its origin."""
     try:
         domain = extract_domain(url)
@@ -74,9 +74,9 @@ def naming_url(fetched: str, canonical: str | None) -> str:
     article of the site would be written to one name, each replacing the last."""
     here = normalize_url(fetched) or fetched
     there = normalize_url(canonical) if canonical else None
-    if there is not None and site_key(there) == site_key(here) and _is_inner_page(there, here):
-        return there
-    return here
+    if there is None or registrable_site(there) != registrable_site(here):
+        return here
+    return there if _is_inner_page(there, here) else here
 
 
 def _is_inner_page(url: str, fetched: str) -> bool:

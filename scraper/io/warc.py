@@ -83,6 +83,10 @@ class WarcPage:
     offset: int
 
 
+# The reasons that mean the archive's bytes are damaged there (not a record of another kind).
+DAMAGED = frozenset({"truncated", "broken-gzip", "unreadable"})
+
+
 @dataclass(frozen=True, slots=True)
 class WarcSkip:
     """A record not cleaned, where it is, and why (the reasons are listed in the module doc)."""
@@ -91,6 +95,11 @@ class WarcSkip:
     offset: int
     record_id: str | None
     reason: str
+
+    @property
+    def kind(self) -> str:
+        """The reason without its detail ("unreadable: <why>" is unreadable)."""
+        return self.reason.split(":", 1)[0]
 
 
 def is_warc_name(name: str) -> bool:

@@ -24,10 +24,11 @@ from scraper.article import Article, Page
 from scraper.errors import InputError, NoArticleError
 from scraper.io.naming import url_stem
 from scraper.io.sources import PageSource, readable_name
-from scraper.io.warc import WARC_SUFFIXES, WarcPage, WarcSkip, read_record, read_warc
+from scraper.io.warc import DAMAGED, WARC_SUFFIXES, WarcPage, WarcSkip, read_record, read_warc
 
 # Reasons that mean the archive is damaged at that record: the record fails, not skips.
-DAMAGED = ("truncated", "broken-gzip", "unreadable", "too-large")
+# Records that fail the batch (the others are skipped): damaged bytes, or a payload over the cap.
+FAILING = DAMAGED | {"too-large"}
 # Records that are no pages at all: not listed as items.
 UNLISTED = ("not-a-response",)
 
@@ -74,7 +75,7 @@ class WarcSkippedRecord:
 def skip_error(skip: WarcSkip) -> InputError | NoArticleError:
     """The batch error for a record not cleaned: damage fails it, anything else skips it."""
     where = f"record at offset {skip.offset} of {skip.warc_file}"
-    if skip.reason.split(":")[0] in DAMAGED:
+    if skip.kind in FAILING:
         return InputError(f"{where}: {skip.reason}; the archive is damaged there")
     return NoArticleError(f"{where} is not a page to clean", reason=skip.reason)
 

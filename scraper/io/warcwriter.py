@@ -45,7 +45,7 @@ from warcio.warcwriter import WARCWriter
 
 from scraper.article import Page
 from scraper.io.atomic import fsync_dir
-from scraper.io.warc import WarcSkip, read_warc
+from scraper.io.warc import DAMAGED, WarcSkip, read_warc
 
 DEFAULT_MAX_BYTES = 1024**3
 OPEN_SUFFIX = ".open"
@@ -53,7 +53,6 @@ ARCHIVE_SUFFIX = ".warc.gz"
 # Headers that describe the bytes on the wire, not a decoded body written: renamed, as the module says.
 _WIRE_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
 _ORIGINAL = "X-Archive-Orig-"
-_TORN = ("truncated", "broken-gzip", "unreadable")
 
 
 class CrawlArchive:
@@ -222,7 +221,7 @@ def finish_leftovers(folder: Path) -> list[Path]:
         damaged = (
             item.offset
             for item in read_warc(left)
-            if isinstance(item, WarcSkip) and item.reason.split(":")[0] in _TORN
+            if isinstance(item, WarcSkip) and item.kind in DAMAGED
         )
         end = next(damaged, left.stat().st_size)
         with left.open("r+b") as handle:
