@@ -48,13 +48,21 @@ class _Kept:
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = {line_key(line) for line in lines}
-        self.text = squash(" ".join(lines))
+        self._lines = lines
+        self._text: str | None = None  # squashed on first need: most pieces are whole lines
 
     def __contains__(self, piece: str) -> bool:
         whole = line_key(piece)
         if not whole:
             return False
         return whole in self.lines or (len(whole) >= LONG_TEXT and whole in self.text)
+
+    @property
+    def text(self) -> str:
+        """The whole text squashed, for a long piece that is no whole line."""
+        if self._text is None:
+            self._text = squash(" ".join(self._lines))
+        return self._text
 
 
 # Children that trafilatura's text writes apart from their neighbours (a paragraph inside a list
@@ -267,10 +275,14 @@ def _with_orphans(found: list[Block], lines: Sequence[str]) -> tuple[Block, ...]
         at = min((first_line[key] for key in keys if key in first_line), default=last)
         last = max(at, last)
         placed.append((last, order, block))
-    joined = " ".join(held)
+    joined = None  # the blocks' text, joined on first need: most lines are some block's
     for index, line in enumerate(lines):
         key = line_key(line)
-        if _has_text(key) and key not in held and not (len(key) >= LONG_TEXT and key in joined):
+        if _has_text(key) and key not in held:
+            if len(key) >= LONG_TEXT:
+                joined = " ".join(held) if joined is None else joined
+                if key in joined:
+                    continue
             placed.append((index, -1, Block("paragraph", text=line.strip())))
     return tuple(block for _, _, block in sorted(placed, key=lambda entry: entry[:2]))
 
