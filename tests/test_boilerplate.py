@@ -86,6 +86,39 @@ def test_story_list_inside_the_article() -> None:
     assert_clean(clean(page("", tail=tail)), ["Headline about another", "In Depth"], "detector:story-list")
 
 
+def test_a_link_list_to_other_sites_is_the_articles_own() -> None:
+    # Built as a changelog page is: a list of links to the changes, closing a section (a heading,
+    # not prose, follows it). As above, but its links lead to another site: nothing of it may go.
+    items = "".join(
+        f'<li class="css-li"><p><a href="https://git.example.org/project/pulls/{i}">parser: fix the'
+        f" handling of nested quotes inside attribute values, case {i}</a></p></li>"
+        for i in range(6)
+    )
+    section = (
+        '<p class="css-1q2w3e">Several fixes were sent for review:</p>'
+        f'<div class="css-ul"><ul>{items}</ul></div><h2 class="css-h2">What comes next</h2>'
+    )
+    article = clean(page(section, after=2))
+    assert all(f"attribute values, case {i}" in article.text for i in range(6))
+    assert "detector:story-list" not in {r.by for r in article.removed}
+
+
+def test_prose_after_a_related_heading_is_never_cut() -> None:
+    # A "Latest News" line in the second half of the text, some short lines, then more of the
+    # article: the text must not be cut at the heading.
+    late = (
+        "The council will review the lanes after a year, counting cyclists at six points along the"
+        " route and asking shop owners whether their takings have changed since the work began,"
+        " before deciding whether the scheme should be extended to the roads around the station."
+    )
+    shorts = "".join(f'<p class="css-s">Town briefing item number {i}</p>' for i in range(6))
+    tail = f'<p class="css-l">Latest News</p>{shorts}<p class="css-1q2w3e">{late}</p>'
+    article = clean(page("", tail=tail))
+    assert late in article.text
+    assert all(paragraph in article.text for paragraph in PARAGRAPHS)
+    assert "detector:related-heading" not in {r.by for r in article.removed}
+
+
 def test_card_grid_after_the_body() -> None:
     cards = "".join(
         f'<div class="css-card"><a href="/news/{i}"><img src="/i/{i}.jpg" alt="">'
@@ -197,3 +230,34 @@ def test_articles_appended_below_by_infinite_scroll_are_removed_even_when_larger
 )
 def test_promo_paragraphs_inside_the_article(promo: str) -> None:
     assert_clean(clean(page(promo)), ["WhatsApp", "weekly briefing", "news team"], "detector:promo-paragraph")
+
+
+WARM_UP = "Warm up: ten to twenty minutes of easy jogging, then five short strides"
+COOL_DOWN = "Cool down: ten minutes of easy jogging and some gentle stretching afterwards"
+
+
+def _week(number: int) -> str:
+    session = f"Main set for week {number}: {number + 3} times four hundred metres at race pace"
+    return (
+        f'<h3 class="css-wk">Week {number}</h3><ul class="css-pl">'
+        f"<li>{WARM_UP}</li><li>{session}</li><li>{COOL_DOWN}</li></ul>"
+    )
+
+
+def test_a_list_item_the_plan_repeats_every_week_is_kept_every_week() -> None:
+    weeks = "".join(_week(number) for number in range(1, 5))
+    article = clean(page(weeks, after=2))
+    lines = article.text.split("\n\n")
+    assert lines.count(f"- {WARM_UP}") == 4 and lines.count(f"- {COOL_DOWN}") == 4
+    assert "detector:repeated-line" not in {r.by for r in article.removed}
+
+
+def test_a_list_the_page_holds_twice_comes_out_once() -> None:
+    # The same list in a second, hidden copy (a mobile layout) is a copy, not the article's own.
+    copy = (
+        '<ul class="css-pl">'
+        + "".join(f"<li>Step {n}: {WARM_UP.lower()} on the track</li>" for n in range(1, 5))
+        + "</ul>"
+    )
+    article = clean(page(copy + copy, after=2))
+    assert article.text.count("Step 3:") == 1

@@ -37,6 +37,7 @@ from scraper.extract.vocabulary import (
     SHARE_ENDPOINTS,
     SHARE_LINK_SEED,
 )
+from scraper.web.urls import other_site
 
 # Containers a climb never removes: the document and the article's own wrappers.
 _STOP_TAGS = frozenset({"html", "body", "main", "article"})
@@ -62,6 +63,8 @@ _STANDFIRST_SIBLINGS = 3
 _LIST_MIN_ITEMS = 3
 _LIST_LINK_DENSITY = 0.7
 _LIST_MIN_LINK_WORDS = 3.0
+# A link list with at least this share of its links to other sites is the article's own.
+_ELSEWHERE_SHARE = 0.5
 _CARD_LINK_DENSITY = 0.5
 _CARD_SHARE = 0.7
 # Elements whose own text mentions cookies (Lexbor matches this in C, no Python loop).
@@ -163,6 +166,7 @@ class Pruner:
     root: LexborNode
     standfirst: str | None = None
     page_text: str = ""  # the root's text, when the caller has it already
+    site: str = ""  # the page's host without "www." ("": unknown)
     page_chars: int = 0
     folded_text: str = ""
     removals: list[Removal] = field(default_factory=list)
@@ -299,11 +303,22 @@ def _between_prose(node: LexborNode) -> bool:
     return all(_prose_siblings(node))
 
 
+def _links_elsewhere(node: LexborNode, site: str) -> bool:
+    """Most of the list's links lead to other sites: the article's own sources, picks or changes,
+    not the site's stories (a related list points back into its own site)."""
+    hrefs = [(a.attributes.get("href") or "").strip() for a in node.css("a")]
+    hrefs = [href for href in hrefs if href and not href.startswith("#")]
+    elsewhere = sum(1 for href in hrefs if other_site(href, site))
+    return bool(site and hrefs) and elsewhere >= _ELSEWHERE_SHARE * len(hrefs)
+
+
 def detect_story_lists(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
     """Lists of links to other stories ("latest", "related") inside or after the article; not
-    a list that the article's prose runs around."""
+    a list that the article's prose runs around, nor one whose links lead to other sites."""
     for node in page.root.css("ul, ol"):
-        if _looks_like_story_list(node) and not _between_prose(node):
+        if not _looks_like_story_list(node) or _between_prose(node):
+            continue
+        if not _links_elsewhere(node, page.site):
             yield node, "link-dense list of headlines"
 
 

@@ -46,6 +46,7 @@ from scraper.extract.structure import read_blocks
 from scraper.extract.timelimit import time_limit
 from scraper.io.shipped import installed_version
 from scraper.rules.book import RuleBook, SiteRule, resolve_rules
+from scraper.web.urls import host_of
 
 _WORD = re.compile(r"\w+")
 # When the extraction holds less than this share of the page's prose (after trafilatura's own
@@ -186,7 +187,12 @@ def _prune_and_extract(
         # of the prose: the page around it never reaches trafilatura, so needs no detectors.
         region = main_region(tree, page_prose) or prose_container(tree, page_prose)
     root = region.node if region is not None else tree.body
-    pruner = Pruner(root, standfirst=standfirst, page_text=page_text if region is None else "")
+    pruner = Pruner(
+        root,
+        standfirst=standfirst,
+        page_text=page_text if region is None else "",
+        site=host_of(rule_url).removeprefix("www.") if rule_url else "",
+    )
     apply_strip(pruner, rules)
     if region is not None:
         pruner.remove_all(above_headline(region), by="detector:above-headline")

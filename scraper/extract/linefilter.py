@@ -15,16 +15,24 @@ from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 from scraper.article import Removal, snippet
+from scraper.extract.pagekind import is_sentence
 from scraper.extract.vocabulary import RELATED_HEADING
 from scraper.rules.book import SiteRule
 
 _EMPTY_ITEM = re.compile(r"^[-•*·\u2013]?$")
 # Short repeated lines are often data ("Team size: 11-50"); repeated prose is a duplicated block.
 _MIN_REPEAT_CHARS = 50
+# A list item or table row may repeat on purpose (a training plan's "Warm up: 10 minutes easy"
+# every week, a recipe's "Stir well"): such a line goes only as part of a duplicated run (a
+# neighbour repeating its first occurrence's neighbour: the page holds the list twice).
+_STRUCTURED_LINE = re.compile(r"^- | \| ")
 # A related-stories heading only ends the article in its second half, and only when what
 # follows reads like a list of headlines (short lines), not more prose.
 _CUT_MIN_POSITION = 0.5
 _HEADLINE_LIST_AVG_CHARS = 160
+# ... and never when a paragraph of prose follows it: a headline list holds no such paragraph, an
+# article whose text runs on past a "Latest News" line does (the cut took a whole section of one).
+_PROSE_PARAGRAPH_CHARS = 200
 # The title may follow a few short label lines (kicker, badge) at the top of the text.
 _HEADER_SCAN = 3
 _KICKER_MAX_WORDS = 6
@@ -46,10 +54,22 @@ def _cut_trailing_lists(lines: list[str], removals: list[Removal]) -> list[str]:
     for index, line in enumerate(lines):
         if seen >= _CUT_MIN_POSITION * total and len(line) <= 60 and RELATED_HEADING.match(line):
             rest = lines[index + 1 :]
+            if any(len(x) >= _PROSE_PARAGRAPH_CHARS and is_sentence(x) for x in rest):
+                return lines
             if not rest or sum(len(x) for x in rest) / len(rest) <= _HEADLINE_LIST_AVG_CHARS:
                 return _cut(lines, index, "detector:related-heading", "related-stories heading", removals)
         seen += len(line)
     return lines
+
+
+def _duplicated(lines: list[str], index: int, earlier: int) -> bool:
+    """Line ``index`` repeats line ``earlier`` as a copy: any line, unless it is a list item or table
+    row, which is a copy only when a neighbour repeats its first occurrence's neighbour too."""
+    if not _STRUCTURED_LINE.search(lines[index]):
+        return True
+    before = earlier > 0 and lines[index - 1] == lines[earlier - 1]
+    after = index + 1 < len(lines) and lines[index + 1] == lines[earlier + 1]
+    return before or after
 
 
 def _is_header(line: str, heads: set[str]) -> bool:
@@ -411,13 +431,15 @@ def filter_lines(
     if screens:
         text, folded = "\n".join(lines), "\n".join(lowered)
         screens = [(rule, screen.on_page(text, folded)) for rule, screen in screens]
-    for line, line_lowered in zip(lines, lowered, strict=True):
+    first: dict[str, int] = {}  # each line's first place, for telling a duplicated run
+    for index, (line, line_lowered) in enumerate(zip(lines, lowered, strict=True)):
         matched = _dropped_by(line, line_lowered, screens) if screens else None
         if matched is not None:
             removals.append(Removal(by=matched[0], what=matched[1].pattern, text=snippet(line), kind="line"))
             continue
         key = line.casefold()  # _normalise(line): the line's whitespace is folded already
-        if len(key) >= _MIN_REPEAT_CHARS and key in seen:
+        earlier = first.setdefault(key, index)
+        if len(key) >= _MIN_REPEAT_CHARS and key in seen and _duplicated(lines, index, earlier):
             removals.append(
                 Removal(
                     by="detector:repeated-line",
