@@ -261,3 +261,23 @@ def test_a_list_the_page_holds_twice_comes_out_once() -> None:
     )
     article = clean(page(copy + copy, after=2))
     assert article.text.count("Step 3:") == 1
+
+
+def test_a_bold_line_about_subscribers_inside_a_newsletters_story_is_kept() -> None:
+    # A newsletter writing about its own audience: a bold finding between its paragraphs holds a
+    # promo word ("subscribers") and is the story, not an ask.
+    finding = (
+        '<p class="css-b1"><strong>Most of my subscribers now read every single issue.</strong></p>'
+        '<p class="css-1q2w3e">That surprised me, because a year ago fewer than half of them read past'
+        " the first story at all, and most of those who did stopped long before they reached the end.</p>"
+    )
+    article = clean(page(finding, after=1))
+    assert "Most of my subscribers now read every single issue." in article.text
+    assert "detector:promo-paragraph" not in {r.by for r in article.removed}
+
+
+def test_a_bold_ask_at_the_end_still_goes() -> None:
+    ask = '<p class="css-b1"><strong>Subscribe to our newsletter for more stories like this.</strong></p>'
+    article = clean(page("", tail=ask))
+    assert "Subscribe to our newsletter" not in article.text
+    assert "detector:promo-paragraph" in {r.by for r in article.removed}

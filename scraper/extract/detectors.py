@@ -512,15 +512,16 @@ def _wholly_emphasised(paragraph: LexborNode, text: str) -> bool:
 
 
 def detect_promo_paragraphs(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
-    """Promo sentences written as paragraphs: "Follow us on WhatsApp", "Sign up for our
-    newsletter", an italic "Get in touch with our news team by emailing ..." at the end."""
+    """Promo sentences as paragraphs: "Follow us on WhatsApp", "Sign up for our newsletter", an italic
+    "Email our news team ..." with no prose after it (a bold line mid-story is the story's)."""
     # No search of the whole page first: most pages hold some promo word, and a search of a long
     # text costs more than reading the short paragraphs.
     for paragraph in page.root.css("p"):
         text = text_of(paragraph)
         if not text or len(text) > _PROMO_PARAGRAPH_CHARS or not PROMO_TEXT.search(text):
             continue
-        if PROMO_OPENING.match(text) or _wholly_emphasised(paragraph, text):
+        emphasised = _wholly_emphasised(paragraph, text) and not _prose_follows(paragraph)
+        if PROMO_OPENING.match(text) or emphasised:
             yield paragraph, "promo paragraph"
 
 
