@@ -37,7 +37,7 @@ from scraper.extract.vocabulary import (
     SHARE_ENDPOINTS,
     SHARE_LINK_SEED,
 )
-from scraper.web.urls import other_site
+from scraper.io.naming import registrable_site
 
 # Containers a climb never removes: the document and the article's own wrappers.
 _STOP_TAGS = frozenset({"html", "body", "main", "article"})
@@ -304,12 +304,12 @@ def _between_prose(node: LexborNode) -> bool:
 
 
 def _links_elsewhere(node: LexborNode, site: str) -> bool:
-    """Most of the list's links lead to other sites: the article's own sources, picks or changes,
-    not the site's stories (a related list points back into its own site)."""
+    """Most of the list's links lead off ``site`` (registrable domain): the article's own sources,
+    picks or changes, not the site's stories (a related list points back into its own site)."""
     hrefs = [(a.attributes.get("href") or "").strip() for a in node.css("a")]
-    hrefs = [href for href in hrefs if href and not href.startswith("#")]
-    elsewhere = sum(1 for href in hrefs if other_site(href, site))
-    return bool(site and hrefs) and elsewhere >= _ELSEWHERE_SHARE * len(hrefs)
+    hrefs = [f"https:{href}" if href.startswith("//") else href for href in hrefs if href and href[0] != "#"]
+    away = sum(1 for href in hrefs if href.startswith(("http:", "https:")) and registrable_site(href) != site)
+    return bool(site and hrefs) and away >= _ELSEWHERE_SHARE * len(hrefs)
 
 
 def detect_story_lists(page: Pruner) -> Iterable[tuple[LexborNode, str]]:

@@ -201,9 +201,3 @@ def _remove_dot_segments(path: str) -> str:
         output.append("")  # "/a/b/.." names the directory "/a/", with its slash
     return "/" + "/".join(output)
 
-
-def other_site(href: str, site: str) -> bool:
-    """``href`` (absolute or protocol-relative; a relative one stays on the page's site) leads to
-    a host that is neither ``site`` (a host without ``www.``) nor one of its subdomains or parents."""
-    host = host_of(f"https:{href}" if href.startswith("//") else href).removeprefix("www.")
-    return bool(host) and host != site and not host.endswith(f".{site}") and not site.endswith(f".{host}")
