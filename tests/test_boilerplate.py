@@ -281,3 +281,39 @@ def test_a_bold_ask_at_the_end_still_goes() -> None:
     article = clean(page("", tail=ask))
     assert "Subscribe to our newsletter" not in article.text
     assert "detector:promo-paragraph" in {r.by for r in article.removed}
+
+
+@pytest.mark.parametrize(
+    ("widget", "label"),
+    [
+        (
+            '<div class="css-w1"><span class="css-w2">Font size options</span>'
+            '<button class="css-w3">A-</button><button class="css-w3">A+</button></div>',
+            "Font size options",
+        ),
+        (
+            '<div class="css-w1"><p class="css-w2">Was this page helpful?</p>'
+            '<button class="css-w3">Yes</button><button class="css-w3">No</button></div>',
+            "Was this page helpful?",
+        ),
+        (
+            '<div class="css-w1">Listen to this article <button class="css-w3" aria-label="Play">Play</button>'
+            '<select class="css-w4"><option>1x</option><option>1.5x</option></select></div>',
+            "Listen to this article",
+        ),
+    ],
+)
+def test_a_row_of_controls_and_its_label_goes_whatever_its_words(widget: str, label: str) -> None:
+    assert_clean(clean(page(widget, after=0)), [label], "detector:control-row")
+
+
+def test_a_paragraph_beside_a_button_is_not_a_widget() -> None:
+    # A code sample's "Copy" and "Run" buttons sit beside article text: that text is no label.
+    sample = (
+        '<div class="css-c1"><p class="css-1q2w3e">The council published the counting script it will use,'
+        " so that anyone can check the figures against the raw data from the six counting points.</p>"
+        '<button class="css-c2">Copy</button><button class="css-c2">Run</button></div>'
+    )
+    article = clean(page(sample, after=1))
+    assert "The council published the counting script it will use" in article.text
+    assert "detector:control-row" not in {r.by for r in article.removed}

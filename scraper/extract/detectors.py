@@ -1,12 +1,11 @@
 """Generic boilerplate detectors: find promos, related lists and share bars by structure and text.
 
 They work with no site rule and without trusting class names (which are often generated,
-``css-1x2y3z``): a sign-up promo is the small block around an e-mail field or a "Sign up"
-button; a related-stories list is a link-dense list of headline links or a grid of repeated
-cards; a share bar is the small block around links to share endpoints. Every detector climbs
-from a precise seed to the largest *small* block around it, and never past a paragraph of
-prose or a container that holds much of the page's text, so article text is not taken along.
-"""
+``css-1x2y3z``): a sign-up promo is the small block around an e-mail field or a "Sign up" button; a
+related-stories list is a link-dense list of headline links or a grid of repeated cards; a share bar
+is the small block around links to share endpoints. Every detector climbs from a precise seed to the
+largest *small* block around it, never past a paragraph of prose or a container holding much of the
+page's text, so no article text is taken along. Widgets (:mod:`~scraper.extract.widgets`) too."""
 
 from __future__ import annotations
 
@@ -37,6 +36,7 @@ from scraper.extract.vocabulary import (
     SHARE_ENDPOINTS,
     SHARE_LINK_SEED,
 )
+from scraper.extract.widgets import detect_control_rows
 from scraper.io.naming import registrable_site
 
 # Containers a climb never removes: the document and the article's own wrappers.
@@ -304,8 +304,7 @@ def _between_prose(node: LexborNode) -> bool:
 
 
 def _links_elsewhere(node: LexborNode, site: str) -> bool:
-    """Most of the list's links lead off ``site`` (registrable domain): the article's own sources,
-    picks or changes, not the site's stories (a related list points back into its own site)."""
+    """Most links lead off ``site`` (registrable): the article's sources, not the site's stories."""
     hrefs = [(a.attributes.get("href") or "").strip() for a in node.css("a")]
     hrefs = [f"https:{href}" if href.startswith("//") else href for href in hrefs if href and href[0] != "#"]
     away = sum(1 for href in hrefs if href.startswith(("http:", "https:")) and registrable_site(href) != site)
@@ -591,6 +590,7 @@ DETECTORS: dict[str, Detector] = {
     "author-bio": detect_author_bios,
     "standfirst": detect_standfirst,
     "byline": detect_bylines,
+    "control-row": detect_control_rows,
 }
 
 
