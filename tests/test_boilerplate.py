@@ -252,15 +252,21 @@ def test_a_list_item_the_plan_repeats_every_week_is_kept_every_week() -> None:
     assert "detector:repeated-line" not in {r.by for r in article.removed}
 
 
-def test_a_list_the_page_holds_twice_comes_out_once() -> None:
-    # The same list in a second, hidden copy (a mobile layout) is a copy, not the article's own.
-    copy = (
-        '<ul class="css-pl">'
-        + "".join(f"<li>Step {n}: {WARM_UP.lower()} on the track</li>" for n in range(1, 5))
-        + "</ul>"
+def test_a_list_the_text_holds_twice_comes_out_once() -> None:
+    # The copy's items repeat with their neighbours (a run), in any letter case; rows repeated side by
+    # side are the table's own, and a long caption line with a "|" is no table row.
+    from scraper.extract.linefilter import filter_lines
+
+    first = "- Step one: warm up for ten minutes with easy jogging on the track"
+    second = "- Step two: run four times four hundred metres at race pace today"
+    row = "| Monday | Easy run of forty minutes in zone two with strides |"
+    caption = "Cyclists on the high street on Thursday morning, the first day | Town News"
+    text = "\n\n".join(
+        ["Intro", first, second, "Middle", first.upper(), second.upper(), row, row, row, caption, "End", caption]
     )
-    article = clean(page(copy + copy, after=2))
-    assert article.text.count("Step 3:") == 1
+    kept, removals = filter_lines(text, [])
+    assert kept == ["Intro", first, second, "Middle", row, row, row, caption, "End"]
+    assert [r.by for r in removals] == ["detector:repeated-line"] * 3
 
 
 def test_a_bold_line_about_subscribers_inside_a_newsletters_story_is_kept() -> None:
@@ -317,3 +323,44 @@ def test_a_paragraph_beside_a_button_is_not_a_widget() -> None:
     article = clean(page(sample, after=1))
     assert "The council published the counting script it will use" in article.text
     assert "detector:control-row" not in {r.by for r in article.removed}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '<h2 class="css-h">What happens at the station <button class="css-a">#</button>'
+        '<button class="css-a">Collapse</button></h2>',
+        '<ul class="css-d">'
+        + "".join(
+            f'<li>Consultation report, part {n} <button class="css-a">Download</button>'
+            '<button class="css-a">Preview</button></li>'
+            for n in (1, 2, 3)
+        )
+        + "</ul>",
+    ],
+)
+def test_a_heading_or_list_item_beside_buttons_is_content(content: str) -> None:
+    article = clean(page(content, after=1))
+    assert "detector:control-row" not in {r.by for r in article.removed}
+
+
+def test_malformed_links_in_a_story_list_do_not_stop_the_page() -> None:
+    items = "".join(
+        f'<li class="css-li"><a href="{href}">Headline about another town matter number {i}</a></li>'
+        for i, href in enumerate(["http://[::1/x", "https://town.example:80o/x", "/news/2", "/news/3"])
+    )
+    article = scraper.clean(page("", tail=f'<ul class="css-ul">{items}</ul>'), url="https://town.example:8o/a")
+    assert article.text.split("\n\n") == PARAGRAPHS
+
+
+def test_a_later_related_heading_still_cuts_its_headline_list() -> None:
+    # "Latest news" with prose after it cuts nothing; the "More stories" list after the prose goes.
+    from scraper.extract.linefilter import filter_lines
+
+    prose = [p + " " + p for p in PARAGRAPHS]  # over 200 characters: paragraphs of prose
+    headlines = [f"Headline about another town matter number {i}" for i in range(4)]
+    late = "After the vote, " + prose[0]  # more of the article, after the first heading
+    text = "\n\n".join([*prose, "Latest news", late, "More stories", *headlines])
+    kept, removals = filter_lines(text, [])
+    assert kept == [*prose, "Latest news", late]
+    assert [r.by for r in removals] == ["detector:related-heading"]

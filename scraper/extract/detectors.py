@@ -37,7 +37,7 @@ from scraper.extract.vocabulary import (
     SHARE_LINK_SEED,
 )
 from scraper.extract.widgets import detect_control_rows
-from scraper.io.naming import registrable_site
+from scraper.io.naming import link_site
 
 # Containers a climb never removes: the document and the article's own wrappers.
 _STOP_TAGS = frozenset({"html", "body", "main", "article"})
@@ -166,7 +166,7 @@ class Pruner:
     root: LexborNode
     standfirst: str | None = None
     page_text: str = ""  # the root's text, when the caller has it already
-    site: str = ""  # the page's host without "www." ("": unknown)
+    site: str = ""  # the page's site (io.naming.link_site; "": unknown)
     page_chars: int = 0
     folded_text: str = ""
     removals: list[Removal] = field(default_factory=list)
@@ -307,7 +307,7 @@ def _links_elsewhere(node: LexborNode, site: str) -> bool:
     """Most links lead off ``site`` (registrable): the article's sources, not the site's stories."""
     hrefs = [(a.attributes.get("href") or "").strip() for a in node.css("a")]
     hrefs = [f"https:{href}" if href.startswith("//") else href for href in hrefs if href and href[0] != "#"]
-    away = sum(1 for href in hrefs if href.startswith(("http:", "https:")) and registrable_site(href) != site)
+    away = sum(1 for href in hrefs if href.startswith(("http:", "https:")) and link_site(href) != site)
     return bool(site and hrefs) and away >= _ELSEWHERE_SHARE * len(hrefs)
 
 

@@ -44,7 +44,7 @@ from scraper.extract.prune import (
 from scraper.extract.sitememory import LearnedBlocks, text_blocks
 from scraper.extract.structure import read_blocks
 from scraper.extract.timelimit import time_limit
-from scraper.io.naming import registrable_site
+from scraper.io.naming import link_site
 from scraper.io.shipped import installed_version
 from scraper.rules.book import RuleBook, SiteRule, resolve_rules
 
@@ -191,7 +191,7 @@ def _prune_and_extract(
         root,
         standfirst=standfirst,
         page_text=page_text if region is None else "",
-        site=registrable_site(rule_url) if rule_url else "",
+        site=link_site(rule_url) if rule_url else "",
     )
     apply_strip(pruner, rules)
     if region is not None:

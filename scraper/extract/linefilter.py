@@ -25,7 +25,7 @@ _MIN_REPEAT_CHARS = 50
 # A list item or table row may repeat on purpose (a training plan's "Warm up: 10 minutes easy"
 # every week, a recipe's "Stir well"): such a line goes only as part of a duplicated run (a
 # neighbour repeating its first occurrence's neighbour: the page holds the list twice).
-_STRUCTURED_LINE = re.compile(r"^- | \| ")
+_STRUCTURED_LINE = re.compile(r"^(?:- |\| .* \|$)")
 # A related-stories heading only ends the article in its second half, and only when what
 # follows reads like a list of headlines (short lines), not more prose.
 _CUT_MIN_POSITION = 0.5
@@ -54,9 +54,8 @@ def _cut_trailing_lists(lines: list[str], removals: list[Removal]) -> list[str]:
     for index, line in enumerate(lines):
         if seen >= _CUT_MIN_POSITION * total and len(line) <= 60 and RELATED_HEADING.match(line):
             rest = lines[index + 1 :]
-            if any(len(x) >= _PROSE_PARAGRAPH_CHARS and is_sentence(x) for x in rest):
-                return lines
-            if not rest or sum(len(x) for x in rest) / len(rest) <= _HEADLINE_LIST_AVG_CHARS:
+            prose_after = any(len(x) >= _PROSE_PARAGRAPH_CHARS and is_sentence(x) for x in rest)
+            if not prose_after and (not rest or sum(map(len, rest)) / len(rest) <= _HEADLINE_LIST_AVG_CHARS):
                 return _cut(lines, index, "detector:related-heading", "related-stories heading", removals)
         seen += len(line)
     return lines
@@ -67,8 +66,12 @@ def _duplicated(lines: list[str], index: int, earlier: int) -> bool:
     row, which is a copy only when a neighbour repeats its first occurrence's neighbour too."""
     if not _STRUCTURED_LINE.search(lines[index]):
         return True
-    before = earlier > 0 and lines[index - 1] == lines[earlier - 1]
-    after = index + 1 < len(lines) and lines[index + 1] == lines[earlier + 1]
+    def same(a: int, b: int) -> bool:  # as the lines are compared: casefolded
+        return lines[a].casefold() == lines[b].casefold()
+
+    # Side by side (the first occurrence is the neighbour), rows repeat in the table itself.
+    before = 0 < earlier < index - 1 and same(index - 1, earlier - 1)
+    after = earlier + 1 < index < len(lines) - 1 and same(index + 1, earlier + 1)
     return before or after
 
 

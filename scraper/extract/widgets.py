@@ -22,8 +22,14 @@ MIN_CONTROLS = 2
 # The most text a widget holds outside its controls (its label), and in all.
 LABEL_MAX_CHARS = 60
 WIDGET_MAX_CHARS = 200
-# Containers never taken for a widget, whatever they hold.
-_KEEP_TAGS = frozenset({"html", "body", "article", "main"})
+# Containers never taken for a widget, whatever they hold: the page's own, and those whose short
+# text is content even beside buttons (a heading with its anchor and collapse buttons, a figure's
+# caption with zoom and share buttons, a list item or table cell naming a document to download).
+_KEEP_TAGS = frozenset("html body article main figure li td th dt dd h1 h2 h3 h4 h5 h6".split())  # noqa: SIM905
+_CONTENT = "h1, h2, h3, h4, h5, h6, figcaption"
+# The most parents of controls looked at on one page: a page with more is an application, and
+# each look reads the parent's text (deeply nested controls would make that quadratic).
+MAX_BOXES = 300
 
 
 def _text(node: LexborNode) -> str:
@@ -38,8 +44,10 @@ def detect_control_rows(page: Pruner) -> Iterable[tuple[LexborNode, str]]:
         if box is None or box.mem_id in seen or box.tag in _KEEP_TAGS:
             continue
         seen.add(box.mem_id)
+        if len(seen) > MAX_BOXES:
+            return
         controls = box.css(CONTROLS)
-        if len(controls) < MIN_CONTROLS:
+        if len(controls) < MIN_CONTROLS or box.css_first(_CONTENT) is not None:
             continue
         text = _text(box)
         outside = len(text) - sum(len(_text(node)) for node in controls)

@@ -29,7 +29,7 @@ from courlan import extract_domain
 
 from scraper.article import Article
 from scraper.io.sources import page_stem
-from scraper.web.urls import normalize_url, origin
+from scraper.web.urls import host_of, normalize_url, origin
 
 # Suffixes dropped from a URL's last segment for a readable slug.
 _PAGE_EXTENSION = re.compile(r"\.(?:s?html?|php|aspx?|jsp)$")
@@ -58,12 +58,25 @@ def url_stem(url: str) -> str:
 
 
 def registrable_site(url: str) -> str:
-    """The site a URL belongs to: its registrable domain, else (an IP address) its origin."""
+    """The site a URL belongs to: its registrable domain, else (an IP address) its origin; ``""``
+    for text that is no URL with a host (a malformed port or IPv6 literal)."""
     try:
-        domain = extract_domain(url)
+        return extract_domain(url) or origin(url)
     except ValueError:
-        domain = None
-    return domain or origin(url)
+        return ""
+
+
+def link_site(url: str) -> str:
+    """The site a link leads to, for telling a page's own links from others: the registrable
+    domain of its IDNA-encoded host, else (a name outside the public suffix list, an address)
+    the host without ``www.``; ``""`` when it has no host."""
+    host = host_of(url)
+    if not host:
+        return ""
+    try:
+        return extract_domain(f"https://{host}") or host.removeprefix("www.")
+    except ValueError:
+        return host.removeprefix("www.")
 
 
 def naming_url(fetched: str, canonical: str | None) -> str:
