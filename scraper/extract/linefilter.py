@@ -66,6 +66,7 @@ def _duplicated(lines: list[str], index: int, earlier: int) -> bool:
     row, which is a copy only when a neighbour repeats its first occurrence's neighbour too."""
     if not _STRUCTURED_LINE.search(lines[index]):
         return True
+
     def same(a: int, b: int) -> bool:  # as the lines are compared: casefolded
         return lines[a].casefold() == lines[b].casefold()
 

@@ -33,6 +33,7 @@ MAX_BOXES = 300
 
 
 def _text(node: LexborNode) -> str:
+    """``detectors.text_of``, which cannot be imported here: that module imports this one."""
     return node.text(deep=True, separator=" ", strip=True)
 
 

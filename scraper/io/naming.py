@@ -61,7 +61,11 @@ def registrable_site(url: str) -> str:
     """The site a URL belongs to: its registrable domain, else (an IP address) its origin; ``""``
     for text that is no URL with a host (a malformed port or IPv6 literal)."""
     try:
-        return extract_domain(url) or origin(url)
+        domain = extract_domain(url)
+    except ValueError:
+        domain = None
+    try:
+        return domain or origin(url)
     except ValueError:
         return ""
 

@@ -200,4 +200,3 @@ def _remove_dot_segments(path: str) -> str:
     if segments[-1] in (".", ".."):
         output.append("")  # "/a/b/.." names the directory "/a/", with its slash
     return "/" + "/".join(output)
-
