@@ -13,6 +13,7 @@ navigation and footers make short articles on busy sites look like link lists.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,6 +100,14 @@ def is_sentence(line: str, units: int | None = None) -> bool:
     return _SENTENCE_END.search(line) is not None
 
 
+@functools.lru_cache(maxsize=4096)
+def line_measure(line: str) -> tuple[int, bool]:
+    """A line's :func:`text_units` and whether it :func:`is_sentence`, kept for the page's later
+    stages: the line judge, the page-kind features and the index check each read every line."""
+    units = text_units(line)
+    return units, is_sentence(line, units)
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """Why a page is no article: ``reason`` (a NoArticleError reason) and a message."""
@@ -174,11 +183,11 @@ def _is_index(lines: Sequence[str], links: Links) -> bool:
         return False
     total = linked = sentences = 0
     for line in lines:
-        units = text_units(line)
+        units, sentence = line_measure(line)
         total += units
         if _is_link_line(line, links):
             linked += units
-        elif is_sentence(line):
+        elif sentence:
             sentences += units
     if sentences >= INDEX_MAX_SENTENCE_UNITS:
         return False

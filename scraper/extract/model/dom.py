@@ -68,6 +68,7 @@ class DomTexts:
         self._root = root
         limit = int(_WRAPPER_SHARE * page_chars) or None
         self.boilerplate = "" if root is None else _joined(root, BOILERPLATE_SELECTOR, limit=limit)
+        self._boxed: dict[str, bool] = {}  # a line is asked about twice: to pick it, then to judge it
 
     @functools.cached_property
     def page(self) -> str:
@@ -119,7 +120,11 @@ def dom_row_boxed(whole: str, dom: DomTexts) -> bool:
     if not dom.boilerplate:
         return False
     key = whole[:KEY_CHARS]
-    return bool(key) and key in dom.boilerplate and dom.page.count(key) <= dom.boilerplate.count(key)
+    found = dom._boxed.get(key)
+    if found is None:
+        found = bool(key) and key in dom.boilerplate and dom.page.count(key) <= dom.boilerplate.count(key)
+        dom._boxed[key] = found
+    return found
 
 
 def dom_row(whole: str, dom: DomTexts) -> list[float]:

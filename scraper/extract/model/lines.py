@@ -26,7 +26,7 @@ from selectolax.lexbor import LexborNode
 from scraper.article import Removal, snippet
 from scraper.extract.model.dom import DOM_FEATURES, DomTexts, dom_row, dom_row_boxed, read_dom
 from scraper.extract.model.trees import TreeEnsemble
-from scraper.extract.pagekind import Links, is_sentence, squash, text_units
+from scraper.extract.pagekind import Links, line_measure, squash, text_units
 from scraper.extract.vocabulary import (
     AD_LABEL,
     AUTHOR_BIO_TEXT,
@@ -189,9 +189,9 @@ class _Text:
     def read(cls, lines: Sequence[str], links: Links) -> _Text:
         bare = [_LIST_MARK.sub("", line) for line in lines]
         squashed = [squash(line) for line in bare]
-        counted = [text_units(line) for line in lines]
-        units = [max(count, 1) for count in counted]
-        sentence = [float(is_sentence(line, count)) for line, count in zip(lines, counted, strict=True)]
+        measured = [line_measure(line) for line in lines]
+        units = [max(count, 1) for count, _ in measured]
+        sentence = [float(prose) for _, prose in measured]
         prose_after, after, prose = [], 0, 0
         for unit, is_prose in zip(reversed(units), reversed(sentence), strict=True):
             prose_after.append(prose / after if after else -1.0)

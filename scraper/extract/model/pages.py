@@ -31,7 +31,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from scraper.extract.metadata import Metadata
 from scraper.extract.model.trees import TreeEnsemble
-from scraper.extract.pagekind import LIST_MARK, Links, Signals, Verdict, is_sentence, squash, text_units
+from scraper.extract.pagekind import LIST_MARK, Links, Signals, Verdict, line_measure, squash, text_units
 
 MODEL_PATH = Path(__file__).with_name("page-kind.json")
 LABELS = ("article", "listing", "forum", "product", "other")
@@ -167,13 +167,13 @@ def _line_features(lines: Sequence[str], links: Links, units: int) -> dict[str, 
     # A line far longer than every link text is none of them: it need not be folded and looked up.
     longest_link = 2 * max(map(len, links.texts), default=0)
     for line in lines:
-        size = text_units(line)
+        size, sentence = line_measure(line)
         sizes.append(size)
         bare = LIST_MARK.sub("", line) if line[:1] in _LIST_START else line
         if len(bare) <= longest_link and squash(bare) in links.texts:
             link_units += size
             link_lines += 1
-        elif is_sentence(line, size):
+        elif sentence:
             sentence_units += size
             sentence_lines += 1
         long_lines += size >= _LONG_LINE_UNITS
