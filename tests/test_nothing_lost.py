@@ -172,6 +172,22 @@ CASES = (
         ),
         absent=("Follow @site",),
     ),
+    Case(
+        # Section headings that read like interface labels or notices ("Key takeaways", "How we
+        # tested", a heading about copyright) and prose about affiliate marketing are the article's;
+        # the site's own affiliate disclosure is not.
+        "review_section_headings",
+        "https://www.parcelcraft.co/reviews/best-label-printers-small-shop",
+        (
+            "Key takeaways",
+            "A thermal printer pays for itself within about four months for a shop sending thirty parcels a week, because it never needs ink or toner.",
+            "How we tested",
+            "Editing by hand was the biggest hidden cost: two of the printers could not read the courier's label size, so each file had to be cropped before printing, which added about a minute per parcel on busy days.",
+            "Copyright Complexity in a Fragmented World",
+            "To measure what each printer really costs, track the labels, the replacement print heads and the minutes spent fixing jams, not only the price on the box. Several sellers we spoke to earn a commission through affiliate links of their own and recommend whichever printer pays best, so their reviews are worth reading with that in mind.",
+        ),
+        absent=("This post contains affiliate links",),
+    ),
 )
 BY_NAME = {case.name: case for case in CASES}
 PAYWALLED = "paywall_teaser"
