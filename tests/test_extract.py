@@ -41,3 +41,27 @@ def test_the_fast_pass_stands_when_the_full_pass_agrees_on_its_extent(
     calls = _passes(monkeypatch, "a" * 500, "b" * 520)
     text = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)[0].text
     assert text == "a" * 500 and calls == [True, False]
+
+
+# trafilatura's dump of the page: one paragraph holding the whole <article>, boilerplate and all.
+DUMP = " ".join(["The article's sentence goes on."] * 60) + " Leave a Comment More to Discover"
+PARAGRAPHS = "\n\n".join([" ".join(["The article's sentence goes on."] * 10)] * 6)
+
+
+def test_a_dump_of_the_page_gives_way_to_the_full_pass_paragraphs(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _passes(monkeypatch, DUMP, PARAGRAPHS)
+    text = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)[0].text
+    assert text == PARAGRAPHS and calls == [True, False]
+
+
+def test_a_dump_stays_when_the_full_pass_finds_much_less(monkeypatch: pytest.MonkeyPatch) -> None:
+    shorter = PARAGRAPHS[: len(DUMP) // 4]
+    calls = _passes(monkeypatch, DUMP, shorter)
+    text = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)[0].text
+    assert text == DUMP and calls == [True, False]
+
+
+def test_a_long_single_paragraph_both_passes_agree_on_stays(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _passes(monkeypatch, DUMP, DUMP.replace("goes", "went"))
+    text = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)[0].text
+    assert text == DUMP and calls == [True, False]
