@@ -9,6 +9,7 @@ was, the same ``str`` object.
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -102,6 +103,75 @@ def test_the_end_tags_of_dropped_elements_go_with_them() -> None:
     bounded = bound_html(html)
     assert bounded.html.count("<div>") == bounded.html.count("</div>") == MAX_DEPTH
     assert "deep" in bounded.html and bounded.html.endswith("</div><p>after</p>")
+
+
+# -- the light first pass answers exactly as the full scan would ---------------------------------------------
+
+# Markup whose tokens are easy to get wrong, tried with limits small enough to be crossed.
+TRICKY_MARKUP = [
+    '<div title="a > b"><div title="<div><div><div>">' * 3,
+    "<div><script>document.write('</div><div><div>')</script>" * 3,
+    "<div><!-- <div><div><div> -->" * 3 + "<!-- unterminated <div><div><div>",
+    "<div><span><b><i><em",
+    "<DIV><Div><div></DIV></div>" * 3,
+    "<span><div></span></div>" * 3,
+    "<svg><g/><div/><path/></svg><math><mi/></math>" * 3 + "<svg><div/><div/><div/><div/><div/>",
+    "<div><plaintext><div><div><div><div>",
+    "<p a b c d e f g h>",
+    '<p a="1"b="2"c="3"d="4">',
+    "<script a b c d e>x</script>",
+    "<textarea><div></textarea><div>" * 3,
+    "<title><div></title><xmp><div></xmp><div><div>",
+    "<div class='unterminated><div><div><div><div>",
+    "</div></div><div>" * 5,
+    "<table><td><div><td><div>" * 3,
+    "<div/><div/><div/><div/><div/>",
+    "<!doctype html><?php echo 1 ?></ ><div></>" * 3,
+]
+FRAGMENTS = [
+    *"<div> </div> <span> </span> <b> </b> <p> </p> <li> <i> </i> <a <a_href=x> </a> <x/>".split(),  # noqa: SIM905
+    *"<svg> </svg> <path/> <div/> <math> </math> <DIV> </Div> <table> </table> <td>".split(),  # noqa: SIM905
+    *"<script> </script> <title> </title> <textarea> <!-- --> <!doctype> <?x?> </x>".split(),  # noqa: SIM905
+    *"<section> </section> <template> </template> <button> </button> <style>x</style>".split(),  # noqa: SIM905
+    *("</ >", "<plaintext>", "text", " ", ">", "<", "'", '"', "=", "/", " a=1", ' b="x>y"', " c='<div>'"),
+]
+
+
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bounds, "MAX_DEPTH", 4)
+    monkeypatch.setattr(bounds, "MAX_ATTRIBUTES", 3)
+
+
+@pytest.mark.usefixtures("small_limits")
+@pytest.mark.parametrize("html", TRICKY_MARKUP)
+def test_the_first_pass_finds_the_page_within_limits_exactly_when_the_scan_trims_nothing(html: str) -> None:
+    assert bounds._within_limits(html) == (bounds._scan(html, count_all=False).trimmed == ())
+
+
+@pytest.mark.usefixtures("small_limits")
+def test_the_first_pass_agrees_with_the_scan_on_random_markup() -> None:
+    rng = random.Random(11)
+    answers = set()
+    for _ in range(3000):
+        html = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(0, 40)))
+        within = bounds._within_limits(html)
+        assert within == (bounds._scan(html, count_all=False).trimmed == ()), html
+        answers.add(within)
+    assert answers == {True, False}
+
+
+def test_a_page_within_the_limits_is_measured_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    bounded = bound_html(PAGE)
+    assert bounded.html is PAGE and bounded.measured is None
+    assert bounded.shape == bounds._scan(PAGE, count_all=False).shape
+    # A page too large for the first pass, or with too many stray end tags, goes to the full scan.
+    monkeypatch.setattr(bounds, "_FIRST_PASS_MAX_CHARS", 100)
+    assert bound_html(PAGE).html is PAGE and bound_html(PAGE).measured is not None
+    monkeypatch.setattr(bounds, "_MAX_SEARCHES", 3)
+    stray = "<div><b></b>" + "</b>" * 5 + "</div>"
+    assert not bounds._within_limits(stray)
+    assert bound_html(stray).html is stray and bound_html(stray).trimmed == ()
 
 
 # -- through the CLI: a hostile page no longer outlives its limit -------------------------------------------

@@ -15,9 +15,10 @@ from selectolax.lexbor import LexborHTMLParser
 import scraper
 from scraper.article import Article
 from scraper.cli import main
+from scraper.extract.model import dom
 from scraper.extract.model import lines as judge
 from scraper.extract.model.trees import TreeEnsemble
-from scraper.extract.pagekind import Links
+from scraper.extract.pagekind import Links, squash
 
 # An article page written for this test: six paragraphs, then, in a box with a generated class
 # name, a blog's asks of the kind no phrase list here names (the issue's own examples of what
@@ -187,3 +188,58 @@ def test_the_run_time_choice_of_lines_to_judge_is_the_trained_one() -> None:
     assert chosen == [int(i) for i in np.flatnonzero(judge.judgeable(judge.line_features(lines, links, dom)))]
     assert 3 in chosen  # the boxed line
     assert len(lines) - 1 not in chosen  # the closing sentence, though last
+
+
+# -- the short cuts of the features' reading give what the plain code gives -----------------------------
+
+# Boxes whose classes, ids and roles test the case folding and the count of tests an element passes.
+TRICKY_BOXES = (
+    "<div class='SHARE-bar'><p>Share on all networks</p></div>"
+    "<div class='ſhare'><p>A long s is no s to lexbor</p></div>"
+    "<div class='related social'><p>Two words</p><aside class='Sidebar'><p>Nested</p></aside></div>"
+    "<footer role='contentinfo' class='site-footer' id='Footer'><p>Four tests at once</p></footer>"
+    "<div class><p>A class without a value</p></div><svg class='Widget'><text>Foreign</text></svg>"
+    "<div class='rel&#101;ated'><p>An entity in a class</p></div><div id='comments-3'><p>Id</p></div>"
+)
+
+
+def test_the_boilerplate_boxes_are_what_the_whole_selector_finds() -> None:
+    root = LexborHTMLParser(f"<html><body><p>Story</p>{TRICKY_BOXES}</body></html>").body
+    texts = [squash(node.text(deep=True, separator=" ")) for node in root.css(dom.BOILERPLATE_SELECTOR)]
+    assert "\n".join(dom._boilerplate_texts(root, None)) == "\n".join(text for text in texts if text)
+    assert dom.read_dom(root, 0).boilerplate == "\n".join(text for text in texts if text)
+    assert "[class*=bio i]" not in dom._selector_for(root)
+
+
+def test_a_line_is_in_the_outermost_boxes_if_and_only_if_it_is_in_any() -> None:
+    texts = ["b c", "a b c d", "x y", "a b c d", "c d"]
+    assert dom._outermost(texts) == ["a b c d", "x y"]
+    for key in ("b c", "c d", "x", "a b c d", "d x", "q"):
+        assert (key in "\n".join(dom._outermost(texts))) == (key in "\n".join(texts))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "",
+        "Plain ASCII, with 3 digits: 123!",
+        "Ünïcödé ÀÖØÞĀŽ and ß, “quoted” — dashed",
+        "٣ Arabic-Indic digits ٤٥ and marks ۔؟",
+        "日本語のテキスト。句読点！ 한국어",
+        "control\x1cchars\x1f and a lone \ud800 surrogate",
+        "code {x} [y] (z) <a=b>; _$#\\",
+    ],
+)
+def test_character_classes_are_counted_as_their_patterns_find_them(line: str) -> None:
+    counted = judge._Chars(line)
+    for pattern in judge._COUNTED:
+        assert counted.count(pattern) == len(pattern.findall(line)), pattern.pattern
+
+
+def test_the_feature_helpers_agree_with_the_plain_code() -> None:
+    for line in ("see www.example.com", "me@example.com", "@handle", "https://x.y", "a @ b", "http:/ no"):
+        assert judge._web_address(line) == bool(judge._WEB.search(line))
+    for values in ([1], [3, 1], [5, 2, 9, 2], [7, 7, 1, 100, 3]):
+        assert judge._median(values) == float(np.median(values))
+    for line in ("- item", "3. item", "٣) item", "· item", "plain", "-not a mark", ""):
+        assert judge._bare(line) == judge._LIST_MARK.sub("", line)

@@ -98,3 +98,15 @@ def test_json_ld_article_body_stands_in_for_an_empty_dom() -> None:
     article = scraper.clean(html, url="https://gazette.example/structured")
     assert "Sentence 29 of the article" in article.text
     assert any("JSON-LD" in warning for warning in article.warnings)
+
+
+def test_squash_skips_the_split_only_for_texts_folded_already() -> None:
+    from scraper.extract.pagekind import squash
+
+    for text in ("", " ", "Plain Text", "two  spaces", " lead", "trail ", "tab\there", "nbsp\xa0here"):
+        assert squash(text) == " ".join(text.split()).casefold()
+    for text in ("line\u2028sep", "wide\u3000space", "\x1cfs", "ÉCOLE ß", "soft\xadhyphen", "a\x85b"):
+        assert squash(text) == " ".join(text.split()).casefold()
+    # Why the short cut is exact: a printable text holds no whitespace but the space.
+    spaces = [char for char in map(chr, range(0x110000)) if char.isspace()]
+    assert [char for char in spaces if char.isprintable()] == [" "]

@@ -11,17 +11,22 @@ dropped (their text joins their parent's) and an element keeps its first :data:`
 attributes; the engine records what was trimmed in the article's warnings. Only a page over
 :data:`MAX_CHARS` is refused (``NoArticleError``, reason ``too-large``).
 
+The pass is made in two steps: a light one (:func:`_within_limits`) follows the same tokens and
+the same stack but keeps no positions and stops at the first element to trim; only then does the
+full scan (:func:`_scan`) find and cut every one. On a real page the light step is all there is.
+
 The limits are far beyond real pages. Measured on the 1,718 dev pages (wcxb-dev and fundus-news;
 ``python -m scraper.extract.bounds FILES`` prints them): nesting depth at most 56 (lexbor's own
 tree agrees), attributes on one element at most 185, at most 19,815 tags and 5.3 million
-characters. The scan costs about 2-3 ms on an average page (5% of a clean).
+characters. The light step costs about 1.8 ms on an average page (5% of a clean), the full scan
+about 2.5.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scraper.errors import NoArticleError
 
@@ -32,12 +37,13 @@ MAX_CHARS = 32 * 1024 * 1024  # three times the crawler's default body cap, six 
 # The rest of a tag after its name, up to its ">" (a quoted value may hold ">" and "<").
 _REST = r"""[^>=]*+(?:=[\t\n\f\r ]*+(?:"[^"]*+"|'[^']*+'|)[^>=]*+)*+>?"""
 _RAW_NAMES = "script|style|textarea|title|xmp|iframe|noembed|noframes"
-# One piece of markup: an element whose content is raw text, with that content (group 1 its name);
-# a tag (group 2 "/" for an end tag, group 3 its name); a comment, or what the tokenizer skips to
-# the next ">" (doctype, CDATA, processing instruction, "</ >"). Possessive, so linear.
+# One piece of markup: an element whose content is raw text, with that content (group 1 its name,
+# group 2 the rest of its tag); a tag (group 3 its name, after "/" for an end tag; group 4 the
+# rest); a comment, or what the tokenizer skips to the next ">" (doctype, CDATA, processing
+# instruction, "</ >"). Possessive, so linear.
 _MARKUP = re.compile(
-    rf"""<(?:({_RAW_NAMES})(?=[\t\n\f\r />]){_REST}(?:[^<]++|<(?!/\1[\t\n\f\r />]))*+"""
-    rf"""|(/?)([A-Za-z][^\t\n\f\r />]*+){_REST}"""
+    rf"""<(?:({_RAW_NAMES})(?=[\t\n\f\r />])({_REST})(?:[^<]++|<(?!/\1[\t\n\f\r />]))*+"""
+    rf"""|(/?[A-Za-z][^\t\n\f\r />]*+)({_REST})"""
     r"""|!--(?:[^-]++|-(?!->))*+(?:-->)?|[!?][^>]*+>?|/(?![A-Za-z>])[^>]*+>?)""",
     re.IGNORECASE,
 )
@@ -68,6 +74,16 @@ _KIND = {
 }
 
 
+# The first pass (_within_limits) holds a page's tokens and the text between them at once: a few
+# hundred kilobytes on a real page; a larger page than this (3 of the 1,718 dev pages) goes to the
+# full scan alone.
+_FIRST_PASS_MAX_CHARS = 4 * 1024 * 1024
+# Stray end tags the first pass looks up in its stack (up to MAX_DEPTH names each) before it leaves
+# the page to the full scan, whose look-ups cost nothing: real pages have a few dozen.
+_MAX_SEARCHES = 10_000
+_SKIP, _OPEN, _CLOSE = "skip", "open", "close"
+
+
 @dataclass(slots=True)
 class Shape:
     """What the scan found: the deepest nesting, the most attributes on one element, the tags."""
@@ -80,11 +96,17 @@ class Shape:
 
 @dataclass(frozen=True, slots=True)
 class Bounded:
-    """The page as the parsers may see it, its shape as given, and what was trimmed (if anything)."""
+    """The page as the parsers may see it, and what was trimmed (if anything)."""
 
     html: str
-    shape: Shape
     trimmed: tuple[str, ...] = ()
+    measured: Shape | None = field(default=None, repr=False)  # None: the first pass sufficed
+
+    @property
+    def shape(self) -> Shape:
+        """The page's shape as given, measured by the full scan (when first asked, for a page that
+        the first pass found within the limits: the engine never asks)."""
+        return self.measured if self.measured is not None else _scan(self.html, count_all=False).shape
 
 
 def bound_html(html: str, *, count_all: bool = False) -> Bounded:
@@ -99,6 +121,13 @@ def bound_html(html: str, *, count_all: bool = False) -> Bounded:
             " is this large (a dump or a generated page?)",
             reason="too-large",
         )
+    if not count_all and len(html) <= _FIRST_PASS_MAX_CHARS and _within_limits(html):
+        return Bounded(html)
+    return _scan(html, count_all=count_all)
+
+
+def _scan(html: str, *, count_all: bool) -> Bounded:
+    """The page measured and trimmed: every tag followed, each one to cut found and edited."""
     shape = Shape(chars=len(html))
     names: list[str] = []  # the open elements, as HTML's tree builder would keep them (roughly)
     places: dict[str, list[int]] = {}  # where each name is open in ``names``, innermost last
@@ -110,8 +139,8 @@ def bound_html(html: str, *, count_all: bool = False) -> Bounded:
     long_tag = 0 if count_all else 2 * MAX_ATTRIBUTES  # a shorter tag cannot hold too many
     tags = 0
     for found in _MARKUP.finditer(html):
-        raw, slash, name = found.groups()
-        if name is None and raw is None:
+        raw, tag = found.group(1, 3)
+        if tag is None and raw is None:
             continue  # a comment, a doctype
         tags += 1
         start, end = found.span()
@@ -124,7 +153,8 @@ def bound_html(html: str, *, count_all: bool = False) -> Bounded:
                 edits.append((start, tag_end, f"{html[start:name_end]}{kept}>"))
         if raw is not None:
             continue
-        name = name.lower()
+        slash = tag[0] == "/"
+        name = (tag[1:] if slash else tag).lower()
         kind = _KIND.get(name, _OTHER)
         if slash:  # an end tag: it closes up to its element, but not past a special one
             if names and names[-1] == name:  # the usual case: it closes the innermost element
@@ -171,7 +201,7 @@ def bound_html(html: str, *, count_all: bool = False) -> Bounded:
             shape.depth = depth + 1
     shape.tags = tags
     if not edits:
-        return Bounded(html, shape)
+        return Bounded(html, measured=shape)
     trimmed = []
     if deepest_cut:
         trimmed.append(
@@ -184,21 +214,99 @@ def bound_html(html: str, *, count_all: bool = False) -> Bounded:
             f"{some} more than {MAX_ATTRIBUTES} attributes (up to {shape.attributes:,}):"
             f" only the first {MAX_ATTRIBUTES} were kept"
         )
-    return Bounded(_apply(html, edits), shape, tuple(trimmed))
+    return Bounded(_apply(html, edits), tuple(trimmed), shape)
 
 
 def _attributes(html: str, start: int, end: int, shape: Shape) -> str | None:
     """The first :data:`MAX_ATTRIBUTES` attributes of the tag between ``start`` and ``end``, if it
     has more (``None`` if not); ``shape`` records the count."""
+    attributes = _attribute_list(html, start, end)
+    shape.attributes = max(shape.attributes, len(attributes))
+    if len(attributes) <= MAX_ATTRIBUTES:
+        return None
+    return " " + " ".join(attributes[:MAX_ATTRIBUTES])
+
+
+def _within_limits(html: str) -> bool:
+    """Whether :func:`_scan` would leave ``html`` as it is, found at two thirds of its cost.
+
+    The same tokens and the same rules for the stack of open elements, but no positions, edits or
+    measures: ``False`` as soon as an element would be trimmed (opened at :data:`MAX_DEPTH`, or
+    with more than :data:`MAX_ATTRIBUTES` attributes), or when stray end tags make the stack
+    searched too often; the full scan then decides. So a ``True`` is exact, and a ``False`` costs
+    this pass only. The tokens are read at once by ``split``, as strings: ``finditer``'s match
+    objects cost more, and ``findall``'s tuples (thousands a page) set off the garbage collector.
+    """
+    names: list[str] = []  # the open elements, innermost last, as the scan keeps them
+    steps: dict[str, tuple[str, str, str]] = {}  # per tag as written: its name, action and kind
+    searches = 0
+    pieces = iter(_MARKUP.split(html))  # text, then the four groups of a token, text, ...
+    next(pieces)
+    for _, raw_rest, tag, rest, _ in zip(pieces, pieces, pieces, pieces, pieces, strict=True):
+        if not tag:  # raw text (its tag measured like any other), a comment
+            if raw_rest and len(raw_rest) > MAX_ATTRIBUTES and _too_many_attributes(raw_rest):
+                return False
+            continue
+        if len(rest) > MAX_ATTRIBUTES and _too_many_attributes(rest):  # a character each, at least
+            return False
+        step = steps.get(tag)
+        if step is None:
+            step = steps[tag] = _step(tag)
+        name, action, kind = step
+        if action is _SKIP:
+            continue
+        if action is _CLOSE:
+            if names and names[-1] == name:  # the usual case: it closes the innermost element
+                names.pop()
+                continue
+            searches += 1
+            if searches > _MAX_SEARCHES:
+                return False
+            _close(names, name, kind)
+            continue
+        if rest[-2:-1] == "/" and (kind is _FOREIGN or "svg" in names or "math" in names):
+            continue  # self-closing, in SVG or MathML (the scan's html[end - 2])
+        if name == "plaintext":
+            return True
+        if len(names) >= MAX_DEPTH:
+            return False
+        names.append(name)
+    return True
+
+
+def _too_many_attributes(tag_rest: str) -> bool:
+    """Whether the tag whose rest (after its name) this is has more attributes than are kept."""
+    return len(_attribute_list(tag_rest, 0, len(tag_rest))) > MAX_ATTRIBUTES
+
+
+def _step(tag: str) -> tuple[str, str, str]:
+    """What a tag (its name as written, after "/" for an end tag) does in :func:`_within_limits`:
+    its element's name, whether it opens or closes one (or neither: uncounted elements never
+    open, so their end tags close nothing), and the element's kind."""
+    closing = tag[0] == "/"
+    name = (tag[1:] if closing else tag).lower()
+    kind = _KIND.get(name, _OTHER)
+    return name, _SKIP if kind is _UNCOUNTED else _CLOSE if closing else _OPEN, kind
+
+
+def _close(names: list[str], name: str, kind: str) -> None:
+    """An end tag that is not the innermost element's: it closes up to its innermost element, if
+    one is open, but not past a special element (the rule of :func:`_scan`)."""
+    if name not in names:
+        return
+    place = len(names) - 1 - names[::-1].index(name)
+    if kind is _SPECIAL or not any(_KIND.get(inner) is _SPECIAL for inner in names[place + 1 :]):
+        del names[place:]
+
+
+def _attribute_list(html: str, start: int, end: int) -> list[str]:
+    """The attributes of the tag between ``start`` and ``end`` (after its name, up to its ">")."""
     if html[end - 1] == ">":
         end -= 1
     attributes = _ATTRIBUTE.findall(html, start, end)
     if attributes and attributes[-1] == "/":
         attributes.pop()
-    shape.attributes = max(shape.attributes, len(attributes))
-    if len(attributes) <= MAX_ATTRIBUTES:
-        return None
-    return " " + " ".join(attributes[:MAX_ATTRIBUTES])
+    return attributes
 
 
 def _apply(html: str, edits: list[tuple[int, int, str]]) -> str:

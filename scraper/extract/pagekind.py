@@ -155,7 +155,13 @@ def read_signals(tree: LexborHTMLParser, html: str) -> Signals:
 
 
 def squash(text: str) -> str:
-    """``text`` with whitespace folded and casefolded: the form texts are compared in."""
+    """``text`` with whitespace folded and casefolded: the form texts are compared in.
+
+    Most texts (the extracted lines) are folded already: no whitespace but single spaces between
+    words (every other whitespace character is unprintable), and those skip the split and join.
+    """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text.casefold()
     return " ".join(text.split()).casefold()
 
 

@@ -4,7 +4,8 @@ trafilatura returns text; the model also needs to know whether a line was a head
 a button's label, bold text on its own, or inside a container that pages use for boilerplate
 (``<aside>``, ``<footer>``, a form, a box whose class says "related", "newsletter", "share" ...).
 Looking each line up node by node would cost more than the extraction, so each kind of place is
-read once, by one CSS query, into a set or a string of squashed texts that a line is looked up in.
+read once, by one CSS query, into a set or a string of squashed texts that a line is looked up in
+(the boilerplate query tests only the class and id words that the page's values hold).
 """
 
 from __future__ import annotations
@@ -40,14 +41,11 @@ _BOILERPLATE_WORDS = (
 )
 # Ids name fewer boxes than classes do; these are the ones that recur.
 _BOILERPLATE_IDS = ("related", "sidebar", "comment", "footer", "newsletter")
+_BOILERPLATE_PLACES = "aside, footer, form, header, [role=complementary], [role=contentinfo]"
+# The containers (lexbor returns an element once for each test it passes).
 BOILERPLATE_SELECTOR = ", ".join(
     (
-        "aside",
-        "footer",
-        "form",
-        "header",
-        "[role=complementary]",
-        "[role=contentinfo]",
+        _BOILERPLATE_PLACES,
         *(f"[class*={word} i]" for word in _BOILERPLATE_WORDS),
         *(f"[id*={word} i]" for word in _BOILERPLATE_IDS),
     )
@@ -55,6 +53,8 @@ BOILERPLATE_SELECTOR = ", ".join(
 # A container holding more than this share of the page's text is a page wrapper whose class
 # happens to hold a word ("page-with-sidebar"), not a boilerplate box.
 _WRAPPER_SHARE = 0.5
+# Above this many distinct container texts, :func:`_outermost` does not compare them pairwise.
+_MAX_NESTED_CHECK = 64
 # Lines are looked up in container texts by their first characters (a line may be cut or joined).
 KEY_CHARS = 80
 
@@ -67,7 +67,11 @@ class DomTexts:
     def __init__(self, root: LexborNode | None = None, page_chars: int = 0) -> None:
         self._root = root
         limit = int(_WRAPPER_SHARE * page_chars) or None
-        self.boilerplate = "" if root is None else _joined(root, BOILERPLATE_SELECTOR, limit=limit)
+        texts = [] if root is None else _boilerplate_texts(root, limit)
+        # Each box once for every test it passes, as the model was trained (see dom_row_boxed).
+        self.boilerplate = "\n".join(texts)
+        # Each text once, none inside another: where a line is looked for (a third as long).
+        self._outermost = "\n".join(_outermost(texts))
         self._boxed: dict[str, bool] = {}  # a line is asked about twice: to pick it, then to judge it
 
     @functools.cached_property
@@ -86,13 +90,56 @@ class DomTexts:
         return {name: frozenset(texts) for name, texts in found.items()}
 
 
-def _joined(root: LexborNode, selector: str, limit: int | None = None) -> str:
+def _boilerplate_texts(root: LexborNode, limit: int | None) -> list[str]:
+    """The squashed texts of the boilerplate containers under ``root`` (those within ``limit``
+    characters): a container once for each test of :data:`BOILERPLATE_SELECTOR` it passes, as
+    lexbor returns it."""
     parts = []
-    for node in root.css(selector):
-        text = squash(node.text(deep=True, separator=" "))
+    texts: dict[int, str] = {}  # a container passing several tests is read once
+    for node in root.css(_selector_for(root)):
+        text = texts.get(node.mem_id)
+        if text is None:
+            text = texts[node.mem_id] = squash(node.text(deep=True, separator=" "))
         if text and (limit is None or len(text) <= limit):
             parts.append(text)
-    return "\n".join(parts)
+    return parts
+
+
+def _selector_for(root: LexborNode) -> str:
+    """:data:`BOILERPLATE_SELECTOR` without the ``[class*=word i]`` and ``[id*=word i]`` tests that
+    no element under ``root`` can pass. Each such test is a case-insensitive substring search in
+    every element with the attribute, most of the query's cost, and a page's classes hold two or
+    three of the 21 words on average. A word absent from all the values (casefolded: lexbor folds
+    ASCII letters only, so nothing it finds is missed) matches nothing, and lexbor returns a node
+    once for each test it passes, so dropping the word's test leaves the answer as it was."""
+    classes, ids = _values(root, "class"), _values(root, "id")
+    return ", ".join(
+        (
+            _BOILERPLATE_PLACES,
+            *(f"[class*={word} i]" for word in _BOILERPLATE_WORDS if word in classes),
+            *(f"[id*={word} i]" for word in _BOILERPLATE_IDS if word in ids),
+        )
+    )
+
+
+def _values(root: LexborNode, attribute: str) -> str:
+    """The distinct values of ``attribute`` under ``root``, casefolded, space-separated."""
+    values = {node.attrs[attribute] or "" for node in root.css(f"[{attribute}]")}
+    return " ".join(values).casefold()
+
+
+def _outermost(texts: list[str]) -> list[str]:
+    """The distinct ``texts`` that are inside no other one (a box's text is inside its parent
+    box's), longest first: a line is in one of ``texts`` if and only if it is in one of these.
+    With more than :data:`_MAX_NESTED_CHECK` texts only the repeats go, to keep this linear."""
+    distinct = sorted(dict.fromkeys(texts), key=len, reverse=True)
+    if len(distinct) > _MAX_NESTED_CHECK:
+        return distinct
+    kept: list[str] = []
+    for text in distinct:
+        if not any(text in other for other in kept):
+            kept.append(text)
+    return kept
 
 
 # The places whose texts are read as sets, by tag, in one query.
@@ -122,7 +169,7 @@ def dom_row_boxed(whole: str, dom: DomTexts) -> bool:
     key = whole[:KEY_CHARS]
     found = dom._boxed.get(key)
     if found is None:
-        found = bool(key) and key in dom.boilerplate and dom.page.count(key) <= dom.boilerplate.count(key)
+        found = bool(key) and key in dom._outermost and dom.page.count(key) <= dom.boilerplate.count(key)
         dom._boxed[key] = found
     return found
 

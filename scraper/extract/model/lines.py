@@ -51,6 +51,7 @@ TRAILING_PROSE_SHARE = 0.05
 
 # Wider than pagekind.LIST_MARK (also "·" and "–" items); the shipped model was trained with it.
 _LIST_MARK = re.compile(r"^(?:[-*•·–]|\d+[.)])\s+")
+_MARK_START = frozenset("-*•·–")  # ... or a digit (\d: str.isdecimal)
 _SENTENCE_END = re.compile(r"[.!?…。！？।॥۔؟։።။។][\"'”’»)\]」』）]*$")
 _SENTENCE_MARK = re.compile(r"[.!?…。！？।॥۔؟]")
 _UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]")
@@ -63,6 +64,7 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _TIME = re.compile(r"\b\d{1,2}[:.]\d\d\b")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _WORD = re.compile(r"\w+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # Words that address the reader (calls to action), in the languages most pages are in.
 _READER = frozenset(
     """you your you're yours click tap download join follow subscribe sign share
@@ -140,31 +142,33 @@ def _line_row(
     """The features of one line on its own (its neighbours are added by :func:`line_features`)."""
     chars = len(line) or 1
     words = _WORD.findall(line)
-    letters = len(_LETTER.findall(line)) or 1
+    counted = _Chars(line)
+    letters = counted.count(_LETTER) or 1
+    digits = counted.count(_DIGIT)
     folded = line.casefold()
     folded_words = [word.casefold() for word in words]
     return [
         math.log1p(len(line)),
         math.log1p(len(words)),
         sum(map(len, words)) / len(words) if words else 0.0,
-        text_units(line) / chars,
+        line_measure(line)[0] / chars,  # text_units, counted once for the page's lines
         float(bool(_SENTENCE_END.search(line))),
-        float(len(_SENTENCE_MARK.findall(line))),
+        float(counted.count(_SENTENCE_MARK)),
         sentence,
-        len(_UPPER.findall(line)) / letters,
+        counted.count(_UPPER) / letters,
         sum(1 for word in words if word[:1].isupper()) / len(words) if words else 0.0,
-        len(_DIGIT.findall(line)) / chars,
-        len(_PUNCT.findall(line)) / chars,
-        len(_CODE.findall(line)) / chars,
+        digits / chars,
+        counted.count(_PUNCT) / chars,
+        counted.count(_CODE) / chars,
         float(bare != line),
         float(" | " in line),
         float(line.rstrip().endswith(":")),
         float("?" in line),
         float("!" in line),
-        float(bool(_WEB.search(line))),
-        float(bool(_YEAR.search(line))),
-        float(bool(_TIME.search(line))),
-        len(_CJK.findall(line)) / chars,
+        float(_web_address(line)),
+        float(bool(digits and _YEAR.search(line))),  # both need a digit
+        float(bool(digits and _TIME.search(line))),
+        counted.count(_CJK) / chars,
         sum(1 for word in folded_words if word in _READER) / len(words) if words else 0.0,
         float("©" in line or "copyright" in folded),
         is_link,
@@ -173,12 +177,47 @@ def _line_row(
     ]
 
 
+def _ascii_outside(pattern: re.Pattern[str]) -> bytes:
+    """The bytes to delete from a line's UTF-8 to keep only the ASCII characters that ``pattern``
+    (a class of single characters) matches: every byte of the other characters goes too."""
+    return bytes(b for b in range(256) if not (b < 128 and pattern.fullmatch(chr(b))))
+
+
+_COUNTED = {
+    pattern: _ascii_outside(pattern)
+    for pattern in (_LETTER, _UPPER, _DIGIT, _PUNCT, _CODE, _CJK, _SENTENCE_MARK)
+}
+
+
+class _Chars:
+    """How many characters of a line each of the :data:`_COUNTED` classes holds: counted in bytes
+    among its ASCII characters, and by the pattern among the others only. A pattern's list of
+    every letter of a long line cost more than the rest of the line's features."""
+
+    __slots__ = ("_encoded", "_other")
+
+    def __init__(self, line: str) -> None:
+        self._encoded = line.encode("utf-8", "surrogatepass")
+        self._other = "" if line.isascii() else "".join(_NON_ASCII.findall(line))
+
+    def count(self, pattern: re.Pattern[str]) -> int:
+        found = len(self._encoded.translate(None, _COUNTED[pattern]))
+        return found + len(pattern.findall(self._other)) if self._other else found
+
+
+def _web_address(line: str) -> bool:
+    """Whether ``_WEB`` finds an address, searched for only in lines holding one of the literal
+    parts every match has ("://", "www.", "@")."""
+    return ("@" in line or "www." in line or "://" in line) and _WEB.search(line) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class _Text:
     """What every line's neighbours need: cheap, read for all lines of the text."""
 
     bare: list[str]  # without a list mark
     squashed: list[str]  # the same, squashed (see pagekind.squash)
+    folded: list[str]  # the lines themselves squashed (with their marks), to find repeats
     units: list[int]
     log_chars: list[float]
     is_link: list[float]
@@ -187,7 +226,7 @@ class _Text:
 
     @classmethod
     def read(cls, lines: Sequence[str], links: Links) -> _Text:
-        bare = [_LIST_MARK.sub("", line) for line in lines]
+        bare = [_bare(line) for line in lines]
         squashed = [squash(line) for line in bare]
         measured = [line_measure(line) for line in lines]
         units = [max(count, 1) for count, _ in measured]
@@ -200,12 +239,22 @@ class _Text:
         return cls(
             bare=bare,
             squashed=squashed,
+            folded=[
+                whole if plain == line else squash(line)
+                for line, plain, whole in zip(lines, bare, squashed, strict=True)
+            ],
             units=units,
             log_chars=[math.log1p(len(line)) for line in lines],
             is_link=[float(line in links.texts) for line in squashed],
             sentence=sentence,
             prose_after=prose_after[::-1],
         )
+
+
+def _bare(line: str) -> str:
+    """``line`` without its list mark (the regex is tried only on lines that may start with one)."""
+    start = line[:1]
+    return _LIST_MARK.sub("", line) if start in _MARK_START or start.isdecimal() else line
 
 
 def line_features(lines: Sequence[str], links: Links, dom: DomTexts) -> np.ndarray:
@@ -217,8 +266,8 @@ def _rows(lines: Sequence[str], text: _Text, links: Links, dom: DomTexts, only: 
     n = len(lines)
     units, log_chars, is_link, sentence = text.units, text.log_chars, text.is_link, text.sentence
     total = sum(units)
-    median = float(np.median(units)) if units else 1.0
-    counts = Counter(squash(line) for line in lines)
+    median = _median(units) if units else 1.0
+    counts = Counter(text.folded)
     before = [0] * n
     prose_before = [0.0] * n
     for i in range(1, n):
@@ -251,11 +300,18 @@ def _rows(lines: Sequence[str], text: _Text, links: Links, dom: DomTexts, only: 
                 sum(is_link[following]) / after_n if after_n else -1.0,
                 text.prose_after[i],
                 prose_before[i] / before[i] if before[i] else -1.0,
-                float(counts[squash(line)] - 1),
+                float(counts[text.folded[i]] - 1),
                 *_vocabulary_row(line),
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+def _median(values: Sequence[int]) -> float:
+    """The median of ``values`` (as ``numpy.median`` gives it, without its call's overhead)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _vocabulary_row(line: str) -> list[float]:
