@@ -33,8 +33,10 @@ from scraper.rules.book import RuleBook, load_rules  # noqa: E402
 THRESHOLDS = (0.5, 0.7)
 
 
+@functools.cache
 def without_phrases() -> RuleBook:
-    """The shipped rules with the generic rule's ``drop_lines`` removed (its selectors stay)."""
+    """The shipped rules with the generic rule's ``drop_lines`` removed (its selectors stay); read
+    once per process, not once per page."""
     book = load_rules()
     generic = dataclasses.replace(book.generic, drop_lines=(), drop_lines_any=None)
     return dataclasses.replace(book, generic=generic)
