@@ -47,8 +47,9 @@ class Sample:
     extra: dict[str, str] = field(default_factory=dict)
 
     def html(self) -> bytes:
-        """The page's raw bytes, as fetched (gunzipped)."""
-        return gzip.decompress(self.path.read_bytes())
+        """The page's raw bytes, as fetched (gunzipped when stored gzipped)."""
+        raw = self.path.read_bytes()
+        return gzip.decompress(raw) if self.path.suffix == ".gz" else raw
 
 
 def wcxb(root: Path, limit: int | None = None) -> Iterator[Sample]:
@@ -103,4 +104,34 @@ def fundus(root: Path, limit: int | None = None) -> Iterator[Sample]:
             authors=tuple(authors) if authors else None,  # type: ignore[arg-type]
             date=_known(truth.get("date")),  # type: ignore[arg-type]
             extra={"publisher": truth.get("publisher", ""), "country": truth.get("country", "")},
+        )
+
+
+def trafilatura_eval(root: Path, limit: int | None = None) -> Iterator[Sample]:
+    """trafilatura's own evaluation set: ``root`` is the ``tests`` folder of a checkout of
+    github.com/adbar/trafilatura (``evaldata.json``, pages in ``eval/`` or ``cache/``). Each page has
+    only ``with`` snippets (must be in the output) and ``without`` snippets (must not), no full
+    reference. Its ~900 sites are nearly all outside the development sets, which makes it the
+    stand-in for "sites nobody tuned for"; trafilatura itself was tuned on it, so bare trafilatura's
+    figures on it are in-sample. Pages whose file is missing are skipped."""
+    entries = json.loads((root / "evaldata.json").read_text(encoding="utf-8"))
+    urls = sorted(entries)
+    if limit is not None:
+        urls = urls[:limit]
+    for url in urls:
+        entry = entries[url]
+        found = [root / folder / entry["file"] for folder in ("eval", "cache")]
+        path = next((candidate for candidate in found if candidate.exists()), None)
+        if path is None:
+            continue
+        yield Sample(
+            dataset="trafilatura-eval",
+            id=entry["file"],
+            path=path,
+            url=None if url.startswith("hard::") else url,
+            is_article=True,
+            page_type="unknown",
+            reference="",
+            with_snippets=tuple(entry.get("with") or ()),
+            without_snippets=tuple(entry.get("without") or ()),
         )
