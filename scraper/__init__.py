@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module as _import_module
 from typing import TYPE_CHECKING
 
-from scraper.article import Article, Page, Removal
+from scraper.article import Article, Flag, Page, Removal
 from scraper.errors import (
     ConfigError,
     ExtractionTimeout,
@@ -70,6 +70,7 @@ __all__ = [
     "ExtractionTimeout",
     "FetchError",
     "FetchSettings",
+    "Flag",
     "InputError",
     "LockHeld",
     "NoArticleError",

@@ -144,6 +144,24 @@ class Removal:
 
 
 @dataclass(frozen=True, slots=True)
+class Flag:
+    """A line kept in the text although a learned model reads it as boilerplate.
+
+    The text is never cut on a guess: measured on sites the model never saw, its surest calls still
+    took about one article line (a subheading, a line of code, a sign-off) for every one or two
+    boilerplate lines (docs/models.md). So the line stays, and the doubt is recorded here with the
+    model's ``probability`` that it is boilerplate; a pipeline that would rather lose such a line
+    than keep a promo can drop them (:meth:`Article.text_without_flagged`). ``text`` is the whole
+    line as it stands in :attr:`Article.text`.
+    """
+
+    by: str
+    what: str
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
 class Received:
     """A response as it came off the wire, kept only for a crawl's WARC (``scraper crawl --warc``).
 
@@ -239,6 +257,8 @@ class Article:
     source_sha256: str = ""
     versions: dict[str, str] = field(default_factory=dict)
     removed: tuple[Removal, ...] = ()
+    # Lines kept although a learned model reads them as boilerplate (Flag, above).
+    flagged: tuple[Flag, ...] = ()
     warnings: tuple[str, ...] = ()
     # The visible text may be only a teaser: the page marks the article as subscriber-only
     # (schema.org isAccessibleForFree false) or shows a paywall prompt beside a short text.
@@ -274,8 +294,14 @@ class Article:
             if stamp is not None and day is None:
                 object.__setattr__(self, day_field, stamp[:10])
 
+    def text_without_flagged(self, at_least: float = 0.0) -> str:
+        """:attr:`text` without the flagged lines whose probability of being boilerplate is at
+        least ``at_least``: for a pipeline that prefers a little less article to a promo."""
+        doubted = {flag.text for flag in self.flagged if flag.probability >= at_least}
+        return "\n\n".join(line for line in self.text.split("\n\n") if line not in doubted)
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: tuples become lists, removals become dicts."""
+        """A JSON-ready dict: tuples become lists, removals and flags become dicts."""
         out = asdict(self)
         for key, value in out.items():
             if isinstance(value, tuple):
@@ -323,6 +349,8 @@ class Article:
             values["blocks"] = tuple(Block.from_dict(b) for b in values["blocks"])
         if "removed" in values:
             values["removed"] = tuple(Removal(**r) for r in values["removed"])
+        if "flagged" in values:
+            values["flagged"] = tuple(Flag(**f) for f in values["flagged"])
         return cls(**values)
 
 

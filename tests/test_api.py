@@ -46,6 +46,7 @@ def test_all_is_the_public_surface() -> None:
             "ExtractionTimeout",
             "FetchError",
             "FetchSettings",
+            "Flag",
             "InputError",
             "LockHeld",
             "NoArticleError",

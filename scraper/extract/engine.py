@@ -268,9 +268,8 @@ def _clean(
                 )
         found = _fail_safe(found, text_html, rule_url, applicable, site_blocks, warnings, failed_rules, keep)
     lines, line_removals = filter_lines(found.text, applicable, header_lines=(meta.title,))
-    lines, model_removals = judge_lines(
-        lines, links, found.root, warnings, page_chars=len(page_text), apply=model
-    )
+    judged = judge_lines(lines, links, found.root, warnings, page_chars=len(page_text), apply=model)
+    lines, flagged = judged.lines, judged.flagged
 
     text = "\n\n".join(lines)
     body = found.body
@@ -281,16 +280,18 @@ def _clean(
         text = meta.json_ld_body.strip()
         lines = [line for line in text.splitlines() if line.strip()]
         body = None  # the structure is the JSON-LD's paragraphs
+        flagged = []  # lines of a text no longer given
         units = pagekind.text_units(text)
         warnings.append("the page body held little of the article; used the JSON-LD articleBody")
     paywalled = pagekind.is_paywalled(meta.free, page_text, units)
-    removed = (*found.removals, *line_removals, *model_removals)
+    removed = (*found.removals, *line_removals, *judged.removed)
     detected = detect_language(text)  # the final text: what the outputs carry
     if (conflict := disagreement(meta.language, detected)) is not None:
         warnings.append(conflict)
     article = replace(
         _article(meta, url, text, _source_sha256(html), removed, warnings),
         paywalled=paywalled,
+        flagged=tuple(flagged),
         failed_rules=tuple(failed_rules),
         blocks=read_blocks(body, lines, base_url=url or meta.canonical_url, with_links=keep.links)
         if keep.blocks

@@ -17,13 +17,13 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from selectolax.lexbor import LexborNode
 
-from scraper.article import Removal, snippet
+from scraper.article import Flag, Removal, snippet
 from scraper.extract.model.dom import DOM_FEATURES, DomTexts, dom_row, dom_row_boxed, read_dom
 from scraper.extract.model.trees import TreeEnsemble
 from scraper.extract.pagekind import Links, line_measure, squash, text_units
@@ -365,6 +365,16 @@ def droppable(features: np.ndarray, keep: np.ndarray, threshold: float) -> list[
     return [int(i) for i in np.flatnonzero((keep < threshold) & judgeable(features))]
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What the line judge made of a text: the lines kept, those it removed (only where it is
+    sure enough, ``drop_below``) and those it kept but flags as likely boilerplate (``flag_below``)."""
+
+    lines: list[str]
+    removed: list[Removal] = field(default_factory=list)
+    flagged: list[Flag] = field(default_factory=list)
+
+
 def judge_lines(
     lines: list[str],
     links: Links,
@@ -373,49 +383,57 @@ def judge_lines(
     *,
     page_chars: int = 0,
     apply: bool = True,
-) -> tuple[list[str], list[Removal]]:
-    """The lines the model keeps, and a removal (with its probability) for each one it drops.
+) -> Judged:
+    """Judge the text's lines: remove those scored below the model's ``drop_below`` and flag, in
+    the text, those below ``flag_below``, each with its probability of being boilerplate.
 
     ``root`` is the pruned tree the lines were extracted from, ``page_chars`` the length of the
-    page's text (a container holding half of it is a page wrapper, not a box); ``apply=False`` (the models are
-    off) keeps every line.
+    page's text (a container holding half of it is a page wrapper, not a box); ``apply=False`` (the
+    models are off) keeps every line and flags none.
     """
     if not (apply or recorder) or len(lines) < 2:
-        return lines, []
+        return Judged(lines)
     dom = read_dom(root, page_chars)
     text = _Text.read(lines, links)
     if recorder is not None:
         recorder(lines, _rows(lines, text, links, dom, range(len(lines))))
     if not apply:
-        return lines, []
+        return Judged(lines)
     candidates = _candidates(text, dom)
     if not candidates:
-        return lines, []
+        return Judged(lines)
     model = _model()
     keep = model.probabilities(_rows(lines, text, links, dom, candidates))[:, model.classes.index("1")]
-    threshold = float(model.meta["drop_below"])
+    drop_below, flag_below = float(model.meta["drop_below"]), float(model.meta["flag_below"])
     scores = dict(zip(candidates, keep.tolist(), strict=True))
-    dropped = [i for i in candidates if scores[i] < threshold]
-    if not dropped:
-        return lines, []
-    if too_much(lines, dropped):
+    doubted = [i for i in candidates if scores[i] < max(drop_below, flag_below)]
+    if not doubted:
+        return Judged(lines)
+    if too_much(lines, doubted):
         warnings.append(
-            f"the line model took {len(dropped)} of {len(lines)} lines for boilerplate, too many"
-            " to be sure: kept them all"
+            f"the line model took {len(doubted)} of {len(lines)} lines for boilerplate, too many"
+            " to be sure: kept them all, flagged none"
         )
-        return lines, []
-    removals = [
-        Removal(
-            by=BY,
-            what="boilerplate line",
-            text=snippet(lines[i]),
-            kind="line",
-            probability=round(1.0 - scores[i], 4),
-        )
-        for i in dropped
-    ]
-    gone = set(dropped)
-    return [line for i, line in enumerate(lines) if i not in gone], removals
+        return Judged(lines)
+    gone = {i for i in doubted if scores[i] < drop_below}
+    return Judged(
+        lines=[line for i, line in enumerate(lines) if i not in gone],
+        removed=[
+            Removal(
+                by=BY,
+                what="boilerplate line",
+                text=snippet(lines[i]),
+                kind="line",
+                probability=round(1.0 - scores[i], 4),
+            )
+            for i in sorted(gone)
+        ],
+        flagged=[
+            Flag(by=BY, what="boilerplate line", text=lines[i], probability=round(1.0 - scores[i], 4))
+            for i in doubted
+            if i not in gone
+        ],
+    )
 
 
 def too_much(lines: Sequence[str], dropped: Sequence[int]) -> bool:
