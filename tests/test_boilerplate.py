@@ -364,3 +364,23 @@ def test_a_later_related_heading_still_cuts_its_headline_list() -> None:
     kept, removals = filter_lines(text, [])
     assert kept == [*prose, "Latest news", late]
     assert [r.by for r in removals] == ["detector:related-heading"]
+
+
+def test_the_title_with_a_kicker_before_it_is_dropped_as_the_header() -> None:
+    from scraper.extract.linefilter import filter_lines
+
+    text = "Exclusive: Honey Muffins\nMix the flour with the yeast and the warm milk, then knead it well."
+    kept, removals = filter_lines(text, [], header_lines=("Honey Muffins",))
+    assert kept == ["Mix the flour with the yeast and the warm milk, then knead it well."]
+    assert [r.by for r in removals] == ["detector:header-line"]
+
+
+def test_a_line_that_runs_into_the_title_as_a_phrase_is_article_text() -> None:
+    # The heading of a recipe's ingredients ends with the recipe's name: it opens in lower case,
+    # as no kicker does, so it stays.
+    from scraper.extract.linefilter import filter_lines
+
+    text = "für das Rezept Honig-Muffins\n250 g Mehl\nDas Mehl mit der Hefe und der warmen Milch verkneten."
+    kept, removals = filter_lines(text, [], header_lines=("Honig-Muffins",))
+    assert kept[0] == "für das Rezept Honig-Muffins"
+    assert not [r for r in removals if r.by == "detector:header-line"]

@@ -35,6 +35,15 @@ def test_the_full_pass_wins_when_it_keeps_paragraphs_the_fast_pass_lost(
     assert text == "b" * 1000 and calls == [True, False]
 
 
+def test_a_fast_pass_that_misses_a_quarter_of_the_prose_is_checked_by_the_full_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 70 % of the page's prose: a whole section (a price table, the second half) can be missing.
+    calls = _passes(monkeypatch, "a" * 700, "b" * 1300)
+    text = extract.extract_text("<p>x</p>", None, [], expected_chars=1000)[0].text
+    assert text == "b" * 1300 and calls == [True, False]
+
+
 def test_the_fast_pass_stands_when_the_full_pass_agrees_on_its_extent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -78,11 +78,22 @@ def _duplicated(lines: list[str], index: int, earlier: int) -> bool:
 
 def _is_header(line: str, heads: set[str]) -> bool:
     """The line is the title, or the title with a short kicker glued before it
-    ("49-Euro-Ticket: Pendler sparen ...", "SVP-SonderparteitagChiesa ruft ...")."""
-    if line in heads:
+    ("49-Euro-Ticket: Pendler sparen ...", "SVP-SonderparteitagChiesa ruft ...").
+
+    A kicker is a label, and starts as one: a line whose first word is all lower case runs into the
+    title as a phrase ("für das Rezept <title>", the heading of a recipe's ingredients), so it is
+    a line of the article, not its header.
+    """
+    folded = _normalise(line)
+    if folded in heads:
         return True
+    words = line.split()
+    if words and words[0].islower():
+        return False
     return any(
-        line.endswith(head) and len(line[: -len(head)].split()) <= _KICKER_MAX_WORDS for head in heads if head
+        folded.endswith(head) and len(folded[: -len(head)].split()) <= _KICKER_MAX_WORDS
+        for head in heads
+        if head
     )
 
 
@@ -99,10 +110,10 @@ def _drop_header(lines: list[str], header_lines: Sequence[str | None], removals:
     end = 0
     if first_head is not None and all(len(line.split()) <= _KICKER_MAX_WORDS for line in lines[:first_head]):
         end = first_head + 1
-    while end < len(lines) and _is_header(_normalise(lines[end]), heads):
+    while end < len(lines) and _is_header(lines[end], heads):
         end += 1
     for line in lines[:end]:
-        what = "title" if _is_header(_normalise(line), heads) else "label above the title"
+        what = "title" if _is_header(line, heads) else "label above the title"
         removals.append(Removal(by="detector:header-line", what=what, text=snippet(line), kind="line"))
     return lines[end:]
 
