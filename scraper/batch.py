@@ -80,6 +80,7 @@ class CleanSettings:
     model: bool = True  # the learned models (scraper.extract.model) decide too
     links: bool = False  # the article's blocks keep its links
     images: bool = False  # ... and its images
+    drop_flagged: bool = False  # remove the lines the line judge doubts, not flag them
     read_blocks: bool = False  # also return the page's text blocks (the crawl's site memory)
 
 
@@ -141,6 +142,7 @@ def clean_page(source: PageSource, settings: CleanSettings, token: int = 0) -> O
                 model=settings.model,
                 links=settings.links,
                 images=settings.images,
+                drop_flagged=settings.drop_flagged,
             )
         blocks = frozenset(keys or ())
     except ScraperError as exc:

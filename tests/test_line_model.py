@@ -105,6 +105,35 @@ def test_the_model_flags_a_trailing_call_to_action_and_keeps_it() -> None:
     assert article.text_without_flagged(at_least=1.01) == article.text
 
 
+def test_drop_flagged_removes_the_doubted_lines_and_records_them() -> None:
+    kept = scraper.clean(PAGE, url=URL)
+    dropped = scraper.clean(PAGE, url=URL, drop_flagged=True)
+    assert dropped.text == kept.text_without_flagged() and dropped.flagged == ()
+    by_model = {removal.text: removal for removal in dropped.removed if removal.by == judge.BY}
+    assert set(by_model) == {flag.text for flag in kept.flagged}
+    for flag in kept.flagged:
+        assert by_model[flag.text].kind == "line" and by_model[flag.text].probability == flag.probability
+    assert all(paragraph in dropped.text for paragraph in PROSE)
+
+
+def test_drop_flagged_on_the_cli_and_in_a_crawl_config(tmp_path: Path) -> None:
+    from scraper.crawler.config import load_config
+    from scraper.errors import ConfigError
+
+    page = tmp_path / "pier.html"
+    page.write_text(PAGE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", str(page), "--url", URL, "--drop-flagged"])
+    assert result.exit_code == 0, result.output
+    assert CTA[0] not in result.output and PROSE[-1] in result.output
+    config = tmp_path / "sites.toml"
+    config.write_text('feeds = ["https://news.example.com/rss"]\ndrop_flagged = true\n', encoding="utf-8")
+    assert load_config(config).drop_flagged is True
+    assert load_config(config, drop_flagged=None).drop_flagged is True
+    config.write_text('feeds = ["https://news.example.com/rss"]\ndrop_flagged = 1\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="drop_flagged"):
+        load_config(config)
+
+
 def test_model_false_keeps_what_the_detectors_keep() -> None:
     article = scraper.clean(PAGE, url=URL, model=False)
     for line in [*PROSE, *CTA]:

@@ -99,6 +99,7 @@ def clean(
     skip_paywalled: bool,
     languages: tuple[str, ...],
     no_model: bool,
+    drop_flagged: bool,
     fail_fast: bool,
     quiet: bool,
 ) -> None:
@@ -167,6 +168,7 @@ def clean(
         images=images,
         languages=languages,
         model=not no_model,
+        drop_flagged=drop_flagged,
     )
     outcomes = clean_batch(items, settings, jobs)
     try:

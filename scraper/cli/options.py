@@ -64,9 +64,22 @@ NO_MODEL_HELP = (
 )
 
 
+DROP_FLAGGED_HELP = (
+    "Remove the lines the learned line judge doubts (by default they are kept in the text and"
+    " listed in the metadata's flagged, since on sites it never saw it takes article lines too)."
+)
+
+
 def no_model_option() -> Callable[[Command], Command]:
-    """``--no-model``: the learned models off (see :mod:`scraper.extract.model`)."""
-    return click.option("--no-model", "no_model", is_flag=True, help=NO_MODEL_HELP)
+    """``--no-model``: the learned models off (see :mod:`scraper.extract.model`), and
+    ``--drop-flagged``: the line judge's doubted lines removed rather than flagged."""
+
+    def add(command: Command) -> Command:
+        drop = click.option("--drop-flagged", "drop_flagged", is_flag=True, help=DROP_FLAGGED_HELP)
+        command = drop(command)
+        return click.option("--no-model", "no_model", is_flag=True, help=NO_MODEL_HELP)(command)
+
+    return add
 
 
 LANGUAGE_HELP = (

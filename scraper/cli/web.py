@@ -26,6 +26,7 @@ from scraper.article import Page
 from scraper.batch import CleanSettings, FailedFetch, FetchedPage, clean_batch
 from scraper.cli.options import (
     DEFAULT_TIMEOUT,
+    DROP_FLAGGED_HELP,
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_LOCKED,
@@ -217,6 +218,7 @@ class _Progress:
 )
 @language_option()
 @click.option("--no-model", "model", flag_value=False, default=None, help=NO_MODEL_HELP)
+@click.option("--drop-flagged", "drop_flagged", flag_value=True, default=None, help=DROP_FLAGGED_HELP)
 @click.option("--links", "links", flag_value=True, default=None, help=LINKS_HELP)
 @click.option("--images", "images", flag_value=True, default=None, help=IMAGES_HELP)
 @click.option(
@@ -388,6 +390,7 @@ def fetch_command(
     skip_paywalled: bool,
     languages: tuple[str, ...],
     no_model: bool,
+    drop_flagged: bool,
     quiet: bool,
 ) -> None:
     """Fetch the given URLs (and those of -i FILE) and clean them (no state, no discovery):
@@ -434,6 +437,7 @@ def fetch_command(
         skip_paywalled=skip_paywalled,
         languages=languages,
         model=not no_model,
+        drop_flagged=drop_flagged,
         links=links,
         images=images,
 

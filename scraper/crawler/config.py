@@ -62,6 +62,10 @@ def work_dir(out: Path) -> Path:
     return absolute.with_name(absolute.name + WORK_SUFFIX) if absolute.name else absolute / WORK_SUFFIX
 
 
+# The settings that are true or false (checked as such, whatever the TOML held).
+_SWITCHES = ("keep_raw", "skip_paywalled", "model", "drop_flagged", "links", "images")
+
+
 @dataclass(frozen=True, slots=True)
 class CrawlConfig:
     """Everything one ``scraper crawl`` run needs. Only seeds are required.
@@ -84,8 +88,9 @@ class CrawlConfig:
     Paywall teasers are written (flagged ``paywalled``) unless ``skip_paywalled``; ``languages``
     (``["de", "fr"]``, ``--language``) keeps only articles in those languages, the others recorded
     as not articles (an article whose language is unknown is kept); ``model = false`` turns the
-    learned models off (``--no-model``); ``links`` and ``images`` keep the articles' links and
-    images in md, html and json output (``--links``, ``--images``).
+    learned models off (``--no-model``), ``drop_flagged = true`` removes the lines the line judge
+    doubts instead of flagging them (``--drop-flagged``); ``links`` and ``images`` keep the
+    articles' links and images in md, html and json output (``--links``, ``--images``).
 
     Limits: ``max_pages`` articles fetched per run, ``max_seconds`` after which nothing waits,
     retries, fetches or cleans (what is cut short stays due), ``revisit_hours`` before a written
@@ -109,6 +114,7 @@ class CrawlConfig:
     skip_paywalled: bool = False
     languages: tuple[str, ...] = ()
     model: bool = True
+    drop_flagged: bool = False
     links: bool = False
     images: bool = False
     allowed_hosts: tuple[str, ...] = ()
@@ -129,7 +135,7 @@ class CrawlConfig:
     politeness: Politeness = field(default_factory=Politeness)
 
     def __post_init__(self) -> None:
-        for name in ("keep_raw", "skip_paywalled", "include_subdomains", "model", "links", "images"):
+        for name in (*_SWITCHES, "include_subdomains"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
         if self.format not in format_names():

@@ -124,6 +124,7 @@ class _Run:
             timeout=config.timeout,
             languages=config.languages,
             model=config.model,
+            drop_flagged=config.drop_flagged,
             links=config.links,
             images=config.images,
         )

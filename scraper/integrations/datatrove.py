@@ -131,12 +131,14 @@ class CleanArticles(PipelineStep):
         links: bool = False,
         images: bool = False,
         timeout: float | None = 30.0,
+        drop_flagged: bool = False,
     ) -> None:
         super().__init__()
         self.rules = [str(folder) for folder in rules]
         self.model = model
         self.links = links
         self.images = images
+        self.drop_flagged = drop_flagged
         self.timeout = timeout
         self._book: Any = None  # the rule book, loaded once per process, where the task runs
 
@@ -168,6 +170,7 @@ class CleanArticles(PipelineStep):
                 model=self.model,
                 links=self.links,
                 images=self.images,
+                drop_flagged=self.drop_flagged,
             )
         except NoArticleError as exc:
             self.stat_update("skipped", f"skipped:{exc.reason}")

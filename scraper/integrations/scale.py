@@ -42,6 +42,7 @@ class ScaleSettings:
     workers: int = 1  # tasks running at once (local, ray); Slurm: -1 means no limit
     rules: tuple[str, ...] = ()
     model: bool = True
+    drop_flagged: bool = False
     links: bool = False
     images: bool = False
     timeout: float | None = 30.0
@@ -133,6 +134,7 @@ def warc_pipeline(paths: list[str], out: Path, settings: ScaleSettings) -> list[
             model=settings.model,
             links=settings.links,
             images=settings.images,
+            drop_flagged=settings.drop_flagged,
             timeout=settings.timeout,
         ),
         AtomicJsonlWriter(out),

@@ -383,13 +383,14 @@ def judge_lines(
     *,
     page_chars: int = 0,
     apply: bool = True,
+    drop_flagged: bool = False,
 ) -> Judged:
     """Judge the text's lines: remove those scored below the model's ``drop_below`` and flag, in
     the text, those below ``flag_below``, each with its probability of being boilerplate.
 
     ``root`` is the pruned tree the lines were extracted from, ``page_chars`` the length of the
     page's text (a container holding half of it is a page wrapper, not a box); ``apply=False`` (the
-    models are off) keeps every line and flags none.
+    models are off) keeps every line and flags none; ``drop_flagged`` removes what it would flag.
     """
     if not (apply or recorder) or len(lines) < 2:
         return Judged(lines)
@@ -405,6 +406,8 @@ def judge_lines(
     model = _model()
     keep = model.probabilities(_rows(lines, text, links, dom, candidates))[:, model.classes.index("1")]
     drop_below, flag_below = float(model.meta["drop_below"]), float(model.meta["flag_below"])
+    if drop_flagged:
+        drop_below = max(drop_below, flag_below)
     scores = dict(zip(candidates, keep.tolist(), strict=True))
     doubted = [i for i in candidates if scores[i] < max(drop_below, flag_below)]
     if not doubted:
