@@ -6,6 +6,7 @@ JSON outputs are made from."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -296,9 +297,17 @@ class Article:
 
     def text_without_flagged(self, at_least: float = 0.0) -> str:
         """:attr:`text` without the flagged lines whose probability of being boilerplate is at
-        least ``at_least``: for a pipeline that prefers a little less article to a promo."""
-        doubted = {flag.text for flag in self.flagged if flag.probability >= at_least}
-        return "\n\n".join(line for line in self.text.split("\n\n") if line not in doubted)
+        least ``at_least``: for a pipeline that prefers a little less article to a promo. A line
+        that stands in the text more often than it is flagged loses its last copies (the judge
+        flags where boilerplate sits: in boxes and the text's tail)."""
+        doubted = Counter(flag.text.strip() for flag in self.flagged if flag.probability >= at_least)
+        kept: list[str] = []
+        for line in reversed(self.text.split("\n\n")):
+            if doubted[line.strip()] > 0:
+                doubted[line.strip()] -= 1
+            else:
+                kept.append(line)
+        return "\n\n".join(reversed(kept))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: tuples become lists, removals and flags become dicts."""

@@ -134,6 +134,33 @@ def test_drop_flagged_on_the_cli_and_in_a_crawl_config(tmp_path: Path) -> None:
         load_config(config)
 
 
+def test_drop_flagged_reaches_the_engine_from_fetch() -> None:
+    from httpserver import LocalServer
+
+    with LocalServer() as server:
+        server.add("/news/north-pier-rebuild", headers={"Content-Type": "text/html"}, body=PAGE)
+        url = server.url("/news/north-pier-rebuild")
+        args = ["fetch", "--allow-private-networks", "--delay", "0", url]
+        kept = CliRunner().invoke(main, args)
+        dropped = CliRunner().invoke(main, [*args, "--drop-flagged"])
+    assert kept.exit_code == 0 and dropped.exit_code == 0, (kept.output, dropped.output)
+    assert CTA[0] in kept.output and CTA[0] not in dropped.output
+    assert PROSE[-1] in dropped.output
+
+
+def test_text_without_flagged_after_a_txt_round_trip_and_with_repeated_lines() -> None:
+    from scraper.article import Flag
+
+    flag = Flag(by=judge.BY, what="boilerplate line", text="Share this", probability=0.9)
+    # The txt format ends its file with a newline; read back, the last line carries it.
+    article = Article(text="First paragraph.\n\nShare this", flagged=(flag,))
+    read_back = Article.from_dict({**article.to_dict(), "text": article.text + "\n"})
+    assert read_back.text_without_flagged() == "First paragraph."
+    # A line flagged once loses one copy, the last (where the judge flags: boxes, the tail).
+    twice = Article(text="Share this\n\nFirst paragraph.\n\nShare this", flagged=(flag,))
+    assert twice.text_without_flagged() == "Share this\n\nFirst paragraph."
+
+
 def test_model_false_keeps_what_the_detectors_keep() -> None:
     article = scraper.clean(PAGE, url=URL, model=False)
     for line in [*PROSE, *CTA]:

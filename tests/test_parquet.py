@@ -100,3 +100,20 @@ def test_without_pyarrow_the_error_names_the_extra(
 def test_a_crawl_refuses_parquet_and_says_what_to_use(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="format jsonl"):
         crawl_config(tmp_path, feeds=("https://example.com/rss",), format="parquet")
+
+
+def test_lists_of_objects_are_json_text_even_when_every_one_is_empty() -> None:
+    # A batch where nothing was flagged (or removed) must give the column the type every other
+    # batch gives it, or a query over all the files fails.
+    pq = pytest.importorskip("pyarrow.parquet")
+    import io
+
+    from scraper.io.parquet import parquet_bytes
+
+    record = {"id": "a", "text": "t", "metadata": {"removed": [], "flagged": [], "blocks": [], "tags": []}}
+    table = pq.read_table(io.BytesIO(parquet_bytes([record])))
+    metadata = table.schema.field("metadata").type
+    for name in ("removed", "flagged", "blocks"):
+        assert str(metadata.field(name).type) == "string", name
+    assert str(metadata.field("tags").type).startswith("list<")  # lists of strings stay lists
+    assert table.to_pylist()[0]["metadata"]["flagged"] == "[]"

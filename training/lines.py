@@ -16,9 +16,11 @@
    with the same metrics as ``benchmarks/quality.py``, beside the texts with the model off.
    ``--trafilatura-eval`` adds trafilatura's evaluation pages (the ``tests`` folder of a checkout
    of github.com/adbar/trafilatura; ~900 sites outside the development sets, mostly German): their
-   lines are labelled by the page's ``with`` snippets (1) and ``without`` snippets (0) only, they
-   join the training folds like any site, and their figures (the share of ``with`` snippets kept,
-   of ``without`` snippets leaked) are printed and held to: the model must not cost them either.
+   lines are labelled by the page's ``with`` snippets (1) and ``without`` snippets (0) only (as are
+   the lines of a development page whose reference is empty), they are scored in every fold and
+   never trained on (the shipped model stays the development sets' own), and their figures (the
+   share of ``with`` snippets kept, of ``without`` snippets leaked) are printed and held to: the
+   model must not cost them either.
 3. **Shipping** (``--write``): the chosen settings trained on all pages, fixed seed, exported to
    ``scraper/extract/model/line-judge.json`` with the command, the datasets' checksums and the
    cross-validated figures recorded inside.

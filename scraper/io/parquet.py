@@ -28,6 +28,9 @@ from scraper.errors import ConfigError
 EXTRA_HINT = "pip install 'scraper[parquet]'"
 # Fields read as instants when every value is a full timestamp.
 _TIMESTAMP_FIELDS = frozenset({"added", "created", "published", "modified"})
+# Lists of objects: JSON text in every batch, also one where every value is empty (typed from the
+# values, ``[]`` everywhere would make a list-of-strings column that no other file's column matches).
+_JSON_FIELDS = frozenset({"removed", "flagged", "blocks"})
 
 
 def require_pyarrow() -> ModuleType:
@@ -77,6 +80,10 @@ def _column(name: str, values: list[Any], pa: ModuleType) -> Any:
     present = [value for value in values if value is not None]
     if not present:
         return pa.array(values, type=pa.string())
+    if name in _JSON_FIELDS:
+        return pa.array(
+            [None if v is None else json.dumps(v, ensure_ascii=False) for v in values], type=pa.string()
+        )
     if all(isinstance(value, bool) for value in present):
         return pa.array(values, type=pa.bool_())
     if all(isinstance(value, int) and not isinstance(value, bool) for value in present):

@@ -6,8 +6,11 @@ boilerplate: short lines without a sentence's ending, link texts, runs of headli
 the end of the text, a second person's call to action. A gradient-boosted tree model, trained on
 both development sets and measured by cross-validation grouped by site (``training/lines.py``),
 scores every line from such features, with the detectors' vocabularies as features, never as
-verdicts. A line goes only when the model is sure (``DROP_BELOW``), and never so many that the
-article itself could be at stake (``MAX_DROP_SHARE``): then nothing goes and the page is flagged.
+verdicts. Counted in lines under cross-validation, its surest removals still took article lines
+(docs/models.md), so the shipped model's ``drop_below`` is 0: a line it scores below ``flag_below``
+stays in the text and is listed in ``Article.flagged`` (``drop_flagged`` removes such lines). It
+never doubts so many lines that the article itself could be at stake (``MAX_DROP_SHARE``): then
+it flags nothing and the page carries a warning.
 """
 
 from __future__ import annotations
