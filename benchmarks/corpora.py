@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # Values the ground truth uses for "not known".
 _MISSING = {"", "none", "null", "n/a", "unknown"}
@@ -50,6 +51,13 @@ class Sample:
         """The page's raw bytes, as fetched (gunzipped when stored gzipped)."""
         raw = self.path.read_bytes()
         return gzip.decompress(raw) if self.path.suffix == ".gz" else raw
+
+
+def site_of(url: str | None, fallback: str) -> str:
+    """The page's site: its host without ``www.`` (``fallback`` when it has no URL), the unit the
+    development sets are told apart by and cross-validated over."""
+    host = urlsplit(url or "").netloc.lower().removeprefix("www.")
+    return host or fallback
 
 
 def wcxb(root: Path, limit: int | None = None) -> Iterator[Sample]:

@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -42,18 +41,13 @@ import scraper  # noqa: E402
 DATASETS = REPO.parent / "shared" / "datasets"
 
 
-def site(url: str | None) -> str:
-    """The host without ``www.``, the unit the development sets are told apart by."""
-    return urlsplit(url or "").netloc.lower().removeprefix("www.")
-
-
 def development_sites() -> set[str]:
     """The sites of both development sets (empty when they are not beside the repo)."""
     sites: set[str] = set()
     if (DATASETS / "wcxb-dev").exists():
-        sites |= {site(sample.url) for sample in corpora.wcxb(DATASETS / "wcxb-dev")}
+        sites |= {corpora.site_of(sample.url, "") for sample in corpora.wcxb(DATASETS / "wcxb-dev")}
     if (DATASETS / "fundus-news").exists():
-        sites |= {site(sample.url) for sample in corpora.fundus(DATASETS / "fundus-news")}
+        sites |= {corpora.site_of(sample.url, "") for sample in corpora.fundus(DATASETS / "fundus-news")}
     return sites - {""}
 
 
@@ -143,9 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     seen = development_sites()
     everything = list(corpora.trafilatura_eval(args.tests, args.limit))
-    samples = [sample for sample in everything if site(sample.url) not in seen]
+    samples = [sample for sample in everything if corpora.site_of(sample.url, "") not in seen]
+    sites = {corpora.site_of(sample.url, sample.id) for sample in samples}
     print(
-        f"trafilatura-eval: {len(samples)} pages from {len({site(s.url) or s.id for s in samples})} sites"
+        f"trafilatura-eval: {len(samples)} pages from {len(sites)} sites"
         f" ({len(everything) - len(samples)} pages of development-set sites left out)"
     )
     names = {"bare": extractors.bare_text, "models off": ours(False), "ours": ours(True)}

@@ -6,13 +6,13 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 import corpora  # noqa: E402
+from corpora import site_of  # noqa: E402, F401  (the training scripts import it from here)
 
 DATASETS = REPO.parent / "shared" / "datasets"
 
@@ -20,12 +20,6 @@ DATASETS = REPO.parent / "shared" / "datasets"
 def all_samples() -> list[corpora.Sample]:
     """Every page of both development sets, in a fixed order."""
     return [*corpora.wcxb(DATASETS / "wcxb-dev"), *corpora.fundus(DATASETS / "fundus-news")]
-
-
-def site_of(url: str | None, fallback: str) -> str:
-    """The page's site: its host without ``www.`` (``fallback`` when it has no URL)."""
-    host = urlsplit(url or "").netloc.lower().removeprefix("www.")
-    return host or fallback
 
 
 def checksums() -> dict[str, str]:

@@ -62,10 +62,6 @@ def work_dir(out: Path) -> Path:
     return absolute.with_name(absolute.name + WORK_SUFFIX) if absolute.name else absolute / WORK_SUFFIX
 
 
-# The settings that are true or false (checked as such, whatever the TOML held).
-_SWITCHES = ("keep_raw", "skip_paywalled", "model", "drop_flagged", "links", "images")
-
-
 @dataclass(frozen=True, slots=True)
 class CrawlConfig:
     """Everything one ``scraper crawl`` run needs. Only seeds are required.
@@ -135,7 +131,15 @@ class CrawlConfig:
     politeness: Politeness = field(default_factory=Politeness)
 
     def __post_init__(self) -> None:
-        for name in (*_SWITCHES, "include_subdomains"):
+        for name in (
+            "keep_raw",
+            "skip_paywalled",
+            "include_subdomains",
+            "model",
+            "drop_flagged",
+            "links",
+            "images",
+        ):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
         if self.format not in format_names():

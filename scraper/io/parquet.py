@@ -81,9 +81,7 @@ def _column(name: str, values: list[Any], pa: ModuleType) -> Any:
     if not present:
         return pa.array(values, type=pa.string())
     if name in _JSON_FIELDS:
-        return pa.array(
-            [None if v is None else json.dumps(v, ensure_ascii=False) for v in values], type=pa.string()
-        )
+        return _json_text(values, pa)
     if all(isinstance(value, bool) for value in present):
         return pa.array(values, type=pa.bool_())
     if all(isinstance(value, int) and not isinstance(value, bool) for value in present):
@@ -96,6 +94,11 @@ def _column(name: str, values: list[Any], pa: ModuleType) -> Any:
         return pa.array(values, type=pa.string())
     if all(isinstance(value, list) and all(isinstance(item, str) for item in value) for value in present):
         return pa.array(values, type=pa.list_(pa.string()))
+    return _json_text(values, pa)
+
+
+def _json_text(values: list[Any], pa: ModuleType) -> Any:
+    """A string column of the values as JSON (nulls stay null)."""
     return pa.array(
         [None if v is None else json.dumps(v, ensure_ascii=False) for v in values], type=pa.string()
     )

@@ -422,6 +422,7 @@ def judge_lines(
         )
         return Judged(lines)
     gone = {i for i in doubted if scores[i] < drop_below}
+    boilerplate = {i: round(1.0 - scores[i], 4) for i in doubted}  # the probability recorded
     return Judged(
         lines=[line for i, line in enumerate(lines) if i not in gone],
         removed=[
@@ -430,12 +431,12 @@ def judge_lines(
                 what="boilerplate line",
                 text=snippet(lines[i]),
                 kind="line",
-                probability=round(1.0 - scores[i], 4),
+                probability=boilerplate[i],
             )
             for i in sorted(gone)
         ],
         flagged=[
-            Flag(by=BY, what="boilerplate line", text=lines[i], probability=round(1.0 - scores[i], 4))
+            Flag(by=BY, what="boilerplate line", text=lines[i], probability=boilerplate[i])
             for i in doubted
             if i not in gone
         ],
